@@ -1,0 +1,118 @@
+"""The `analytics-assets` command: serve the sample API, or run the whole demo.
+
+    analytics-assets sample-api [--port 8787] [--responses 2500] [--seed 7] [--key sample-key]
+    analytics-assets demo [--ui-port 3000] [--api-port 8787] [--responses 2500]
+
+`demo` starts the sample API in this process and `dagster dev` as a child process,
+wired to it through `ANALYTICS_API_BASE_URL`, `ANALYTICS_API_KEY` and
+`ANALYTICS_DUCKDB_PATH`, so a newcomer sees and materializes the assets with no
+account anywhere. The sample API's key is not a secret; a real key belongs in `.env`.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from analytics_assets import settings
+
+DEMO_API_KEY = "sample-key"
+DEMO_DUCKDB_PATH = "data/demo.duckdb"
+
+
+def _add_sample_arguments(parser: argparse.ArgumentParser, port_flag: str) -> None:
+    parser.add_argument(port_flag, dest="api_port", type=int, default=8787, help="sample API port")
+    parser.add_argument("--responses", type=int, default=2500, help="responses to generate")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=100,
+        help="requests per minute per key before the sample API answers 429 (0: no limit)",
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="analytics-assets", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sample = commands.add_parser("sample-api", help="serve the sample analytics API")
+    _add_sample_arguments(sample, "--port")
+    sample.add_argument("--host", default="127.0.0.1")
+    sample.add_argument("--key", default=DEMO_API_KEY, help="API key the server accepts")
+
+    demo = commands.add_parser("demo", help="sample API plus Dagster's UI, wired together")
+    _add_sample_arguments(demo, "--api-port")
+    demo.add_argument("--ui-port", type=int, default=3000, help="Dagster UI port")
+    demo.add_argument(
+        "--duckdb-path", default=DEMO_DUCKDB_PATH, help="DuckDB file the demo loads into"
+    )
+    return parser
+
+
+def _run_sample_api(args: argparse.Namespace) -> int:
+    from analytics_assets.sample_api.server import serve
+
+    serve(
+        port=args.api_port,
+        responses=args.responses,
+        seed=args.seed,
+        api_key=args.key,
+        host=args.host,
+        rate_limit_per_minute=args.rate_limit or None,
+    )
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from analytics_assets.sample_api import SampleApiServer, SampleDataset
+
+    project_dir = Path.cwd()
+    dataset = SampleDataset.generate(seed=args.seed, responses=args.responses)
+    server = SampleApiServer(
+        dataset=dataset,
+        api_key=DEMO_API_KEY,
+        port=args.api_port,
+        rate_limit_per_minute=args.rate_limit or None,
+    )
+    server.start()
+    env = {
+        **os.environ,
+        settings.ENV_API_BASE_URL: server.base_url,
+        settings.ENV_API_KEY: DEMO_API_KEY,
+        settings.ENV_DUCKDB_PATH: str(Path(args.duckdb_path).resolve()),
+    }
+    print(
+        f"Sample API with {dataset.response_count} responses at {server.base_url}\n"
+        f"Dagster UI at http://127.0.0.1:{args.ui_port} (loading into {args.duckdb_path}); "
+        "Ctrl+C stops both.",
+        flush=True,
+    )
+    command = [
+        sys.executable, "-m", "dagster", "dev",
+        "-m", "analytics_assets.definitions",
+        "--host", "127.0.0.1", "--port", str(args.ui_port),
+    ]  # fmt: skip
+    dagster = subprocess.Popen(command, env=env, cwd=project_dir)
+    try:
+        return dagster.wait()
+    except KeyboardInterrupt:
+        dagster.send_signal(signal.SIGINT)
+        return dagster.wait()
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `analytics-assets` console script."""
+    args = _build_parser().parse_args(argv)
+    if args.command == "sample-api":
+        return _run_sample_api(args)
+    return _run_demo(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Constants of the analytics API source: endpoints, paging, retry policy and names.
+
+Everything a reader may want to tune or look up lives here as data, so that
+`source.py` reads as the assembly of these settings into one dlt config. This
+module reads no environment variables; `definitions.py` wires the ones named
+below into resources through Dagster's `EnvVar`.
+"""
+
+from typing import Final
+
+# Environment variables read (through Dagster's EnvVar, at run time only).
+ENV_API_BASE_URL: Final = "ANALYTICS_API_BASE_URL"
+ENV_API_KEY: Final = "ANALYTICS_API_KEY"
+ENV_DUCKDB_PATH: Final = "ANALYTICS_DUCKDB_PATH"
+
+DEFAULT_DUCKDB_PATH: Final = "data/warehouse.duckdb"
+
+# dlt names. The source, pipeline and asset prefix share one name so the asset
+# keys Dagster computes at import match the ones it computes at run time.
+SOURCE_NAME: Final = "analytics_api"
+PIPELINE_NAME: Final = "analytics_api"
+DATASET_NAME: Final = "analytics"
+ASSET_KEY_PREFIX: Final = "analytics_api"
+GROUP_NAME: Final = "analytics_api"
+
+API_KEY_HEADER: Final = "x-api-key"
+DATA_SELECTOR: Final = "data"
+PRIMARY_KEY: Final = "id"
+
+# Resource (asset and table) name -> path below the base URL.
+ENDPOINT_PATHS: Final[dict[str, str]] = {
+    "surveys": "/v1/management/surveys",
+    "action_classes": "/v1/management/action-classes",
+    "attribute_classes": "/v1/management/attribute-classes",
+    "identified_peoples": "/v1/management/people",
+    "responses": "/v1/management/responses",
+    "webhooks": "/v1/webhooks",
+}
+PAGED_RESOURCE: Final = "responses"
+
+# Nested objects the API sends as null when absent (a response without a contact; `person`
+# is the field's name before the API renamed it).
+NULLABLE_OBJECT_FIELDS: Final = ("contact", "person")
+
+# Paging of /responses: offset paging with `limit` and `skip`, no total count.
+DEFAULT_PAGE_SIZE: Final = 100
+LIMIT_PARAM: Final = "limit"
+OFFSET_PARAM: Final = "skip"
+
+# Retry policy: 429 and the gateway-style 5xx are transient; every other 4xx is
+# a permanent answer about the request and is not retried.
+RETRY_STATUS_CODES: Final = (429, 500, 502, 503, 504)
+DEFAULT_MAX_RETRIES: Final = 3  # 4 attempts in all
+DEFAULT_BACKOFF_FACTOR: Final = 2.0  # waits 2 s, 4 s, 8 s unless Retry-After says otherwise
+DEFAULT_MAX_RETRY_DELAY_SECONDS: Final = 60.0
+DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
+
+RESOURCE_DESCRIPTIONS: Final[dict[str, str]] = {
+    "surveys": (
+        "Surveys of the environment, with their questions (child table `surveys__questions`), "
+        "endings and triggers. Loaded whole on every run from `GET /v1/management/surveys` "
+        "and merged on `id`."
+    ),
+    "action_classes": (
+        "Action classes (code, no-code and automatic actions that can trigger surveys). Loaded "
+        "whole from `GET /v1/management/action-classes` and merged on `id`."
+    ),
+    "attribute_classes": (
+        "Attribute classes (the attributes people can carry, such as email or plan). Loaded "
+        "whole from `GET /v1/management/attribute-classes` and merged on `id`."
+    ),
+    "identified_peoples": (
+        "Identified people (contacts) with their attributes as a JSON object. Loaded whole "
+        "from `GET /v1/management/people` and merged on `id`."
+    ),
+    "responses": (
+        "Survey responses: answers (`data`, JSON keyed by question id), time to complete "
+        "(`ttc`), metadata, contact, tags (`responses__tags`) and notes. Read newest first from "
+        "`GET /v1/management/responses` in pages of `limit`/`skip` and merged on `id`."
+    ),
+    "webhooks": (
+        "Webhooks registered on the environment, with their triggers and survey filters. "
+        "Loaded whole from `GET /v1/webhooks` and merged on `id`."
+    ),
+}

@@ -1,0 +1,190 @@
+"""The six ingestion assets, materialized in process against the sample API into a tmp DuckDB."""
+
+import json
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, materialize
+
+from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
+from analytics_assets.definitions import defs
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import RESPONSE_COUNT, TEST_API_KEY, query, table_ids
+
+# Table name -> the sample dataset's name for the endpoint.
+DATASET_ENDPOINTS = {
+    "surveys": "surveys",
+    "action_classes": "action_classes",
+    "attribute_classes": "attribute_classes",
+    "identified_peoples": "people",
+    "responses": "responses",
+    "webhooks": "webhooks",
+}
+RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+
+
+def _api_ids(dataset: SampleDataset, table: str) -> list[str]:
+    return sorted(record["id"] for record in dataset.rows(DATASET_ENDPOINTS[table]))
+
+
+def _materialize_all(resources: dict):
+    result = materialize([analytics_api_assets], resources=resources)
+    assert result.success
+    return result
+
+
+def test_every_table_holds_exactly_the_api_rows(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _materialize_all(resources)
+
+    for table in settings.ENDPOINT_PATHS:
+        assert table_ids(duckdb_path, table) == _api_ids(sample_dataset, table), table
+    assert len(table_ids(duckdb_path, "responses")) == RESPONSE_COUNT
+
+
+def test_second_run_adds_no_duplicates(
+    sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _materialize_all(resources)
+    _materialize_all(resources)
+
+    for table in settings.ENDPOINT_PATHS:
+        assert table_ids(duckdb_path, table) == _api_ids(sample_dataset, table), table
+
+
+def test_requests_carry_the_key_and_page_responses_by_100(
+    sample_api: SampleApiServer, resources: dict
+) -> None:
+    _materialize_all(resources)
+
+    assert sample_api.requests, "no request reached the sample API"
+    assert all(r.headers.get("x-api-key") == TEST_API_KEY for r in sample_api.requests)
+    response_requests = [r for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)]
+    # 23 full pages and one short page of 45: the short page ends paging, no empty page after it.
+    full_pages, rest = divmod(RESPONSE_COUNT, 100)
+    assert len(response_requests) == full_pages + 1
+    assert [r.query.get("limit") for r in response_requests] == ["100"] * (full_pages + 1)
+    assert [int(r.query["skip"]) for r in response_requests] == list(
+        range(0, RESPONSE_COUNT, 100)
+    )
+    for table, path in settings.ENDPOINT_PATHS.items():
+        if table != "responses":
+            assert sample_api.request_count(path) == 1, path
+
+
+def test_response_values_survive_the_load(
+    sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _materialize_all(resources)
+
+    newest = sample_dataset.rows("responses")[0]
+    [(survey_id, finished, data, created_at, country)] = query(
+        duckdb_path,
+        "SELECT survey_id, finished, data, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ'), "
+        "meta__country FROM analytics.responses WHERE id = ?",
+        newest["id"],
+    )
+    assert survey_id == newest["surveyId"]
+    assert finished == newest["finished"]
+    assert json.loads(data) == newest["data"]
+    assert created_at == newest["createdAt"]
+    assert country == newest["meta"]["country"]
+    tags = query(
+        duckdb_path,
+        "SELECT count(*) FROM analytics.responses__tags t "
+        "JOIN analytics.responses r ON t._dlt_parent_id = r._dlt_id",
+    )[0][0]
+    assert tags == sum(len(r["tags"]) for r in sample_dataset.rows("responses"))
+
+
+def test_declared_columns_exist_even_when_always_null(
+    resources: dict, duckdb_path: Path
+) -> None:
+    _materialize_all(resources)
+
+    columns = {
+        (table, column)
+        for table, column in query(
+            duckdb_path,
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'analytics'",
+        )
+    }
+    # Null in every record the sample API sends, as in most real accounts.
+    for table, column in [
+        ("responses", "single_use_id"),
+        ("surveys", "pin"),
+        ("surveys", "run_on_date"),
+        ("surveys", "segment"),
+    ]:
+        assert (table, column) in columns
+    assert query(duckdb_path, "SELECT count(*) FROM analytics.responses WHERE single_use_id IS NOT NULL") == [(0,)]
+
+
+def test_materializations_report_row_count_and_schema(
+    sample_dataset: SampleDataset, resources: dict
+) -> None:
+    result = _materialize_all(resources)
+
+    materializations = {
+        m.asset_key: m for m in result.get_asset_materialization_events()
+    }
+    assert set(materializations) == {
+        AssetKey(["analytics_api", table]) for table in settings.ENDPOINT_PATHS
+    }
+    for key, event in materializations.items():
+        metadata = event.materialization.metadata
+        table = key.path[-1]
+        assert metadata["dagster/row_count"].value == len(_api_ids(sample_dataset, table))
+        columns = {c.name for c in metadata["dagster/column_schema"].schema.columns}
+        assert {"id", "created_at", "updated_at"} <= columns
+        assert metadata["dagster/table_name"].value == f"analytics.{table}"
+
+
+def test_subset_loads_only_the_selected_endpoint(
+    sample_api: SampleApiServer, resources: dict, duckdb_path: Path
+) -> None:
+    result = materialize(
+        [analytics_api_assets],
+        resources=resources,
+        selection=[AssetKey(["analytics_api", "webhooks"])],
+    )
+    assert result.success
+    assert sample_api.request_count() == 1
+    tables = {row[0] for row in query(
+        duckdb_path,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' "
+        "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+    )}
+    assert tables == {"webhooks"}
+
+
+def test_asset_specs_keys_group_kinds_and_no_phantoms() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = set(graph.get_all_asset_keys())
+    expected = {AssetKey(["analytics_api", table]) for table in settings.ENDPOINT_PATHS}
+    assert expected <= keys
+    for key in expected:
+        node = graph.get(key)
+        assert node.group_name == "analytics_api"
+        assert node.kinds == {"dlt", "duckdb"}
+        assert node.description
+        assert not node.parent_keys, f"{key} has upstream assets {node.parent_keys}"
+    # Nothing outside the project's own assets: no `analytics_api_<resource>` phantoms.
+    assert all(key.path[0] == "analytics_api" for key in keys - expected) or keys == expected
+
+
+@pytest.mark.parametrize("bad_name", ["analytics.duckdb"])
+def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
+    sample_api: SampleApiServer, resources: dict, tmp_path: Path, bad_name: str
+) -> None:
+    from analytics_assets.resources import WarehouseResource
+
+    resources["warehouse"] = WarehouseResource(duckdb_path=str(tmp_path / bad_name))
+    result = materialize([analytics_api_assets], resources=resources, raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert "ANALYTICS_DUCKDB_PATH" in str(failure.cause or failure) or "ANALYTICS_DUCKDB_PATH" in failure.message
+    assert sample_api.request_count() == 0

@@ -1,0 +1,148 @@
+"""The front door, run as a user runs it: `dagster asset materialize` and `analytics-assets demo`."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+from analytics_assets import settings
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import TEST_API_KEY, table_ids
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+ENDPOINT_NAMES = {"identified_peoples": "people"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
+    env.update(overrides)
+    return env
+
+
+def test_dagster_cli_materializes_every_row_exactly_once_twice(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
+) -> None:
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    env = _env(
+        ANALYTICS_API_BASE_URL=sample_api.base_url,
+        ANALYTICS_API_KEY=TEST_API_KEY,
+        ANALYTICS_DUCKDB_PATH=str(duckdb_path),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+        HOME=str(tmp_path),
+    )
+    (tmp_path / "dagster_home").mkdir()
+    command = [
+        sys.executable, "-m", "dagster", "asset", "materialize",
+        "-m", "analytics_assets.definitions", "--select", "*",
+    ]  # fmt: skip
+    for _ in range(2):
+        completed = subprocess.run(
+            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert completed.returncode == 0, completed.stderr[-4000:]
+        for table in settings.ENDPOINT_PATHS:
+            expected = sorted(r["id"] for r in sample_dataset.rows(ENDPOINT_NAMES.get(table, table)))
+            assert table_ids(duckdb_path, table) == expected, table
+
+
+def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = Request(
+        f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urlopen(request, timeout=30) as response:
+        payload = json.load(response)
+    assert "errors" not in payload, payload
+    return payload["data"]
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as error:  # the server is still starting
+            last_error = error
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}: {last_error}")
+
+
+ASSET_NODES = "{ assetNodes { assetKey { path } groupName } }"
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}"""
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> None:
+    ui_port, api_port = _free_port(), _free_port()
+    duckdb_path = tmp_path / "demo.duckdb"
+    demo = subprocess.Popen(
+        [
+            sys.executable, "-m", "analytics_assets.cli", "demo",
+            "--ui-port", str(ui_port), "--api-port", str(api_port),
+            "--responses", "345", "--duckdb-path", str(duckdb_path),
+        ],  # fmt: skip
+        cwd=PROJECT_DIR,
+        env=_env(HOME=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        nodes = _wait_for(
+            lambda: _graphql(ui_port, ASSET_NODES)["assetNodes"], 180, "the Dagster UI"
+        )
+        keys = {tuple(node["assetKey"]["path"]) for node in nodes}
+        assert {("analytics_api", table) for table in settings.ENDPOINT_PATHS} <= keys
+
+        params = {
+            "selector": {
+                "repositoryLocationName": "analytics_assets.definitions",
+                "repositoryName": "__repository__",
+                "jobName": "__ASSET_JOB",
+                "assetSelection": [{"path": ["analytics_api", t]} for t in settings.ENDPOINT_PATHS],
+            },
+            "mode": "default",
+        }
+        launched = _graphql(ui_port, LAUNCH_RUN, {"params": params})["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id = launched["run"]["runId"]
+        status = _wait_for(
+            lambda: (
+                s
+                if (s := _graphql(ui_port, RUN_STATUS, {"id": run_id})["runOrError"]["status"])
+                in ("SUCCESS", "FAILURE", "CANCELED")
+                else None
+            ),
+            240,
+            "the demo run",
+        )
+        assert status == "SUCCESS"
+        assert len(table_ids(duckdb_path, "responses")) == 345
+    finally:
+        demo.send_signal(signal.SIGINT)  # as Ctrl+C would; the demo stops dagster dev itself
+        try:
+            demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
