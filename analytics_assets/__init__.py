@@ -1,0 +1,1 @@
+"""Dagster + dlt assets that load a survey-analytics management API into a warehouse."""
