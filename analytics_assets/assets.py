@@ -9,13 +9,26 @@ keys match.
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+)
 from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.runtime.collector import LogCollector
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.pipeline.pipeline import Pipeline
+
+from pydantic import Field
 
 from analytics_assets import settings
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
@@ -61,15 +74,92 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
         )
 
 
-def _table_row_counts(pipeline: Pipeline, table_names: Sequence[str]) -> dict[str, int]:
-    """Rows in each table after the load, counted in the destination in one connection."""
-    counts: dict[str, int] = {}
+class IngestionConfig(Config):
+    """Run configuration of the ingestion assets (set by the full-refresh job)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Read every response instead of the incremental window, and merge. Heals edits older "
+            "than the lookback without dropping any table."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    """What a table held at one moment: enough to tell new rows from changed ones."""
+
+    row_count: int
+    max_updated_at: datetime | None
+
+
+def _snapshot_tables(pipeline: Pipeline, table_names: Sequence[str]) -> dict[str, TableSnapshot]:
+    """Row count and newest `updated_at` of each table; a table not created yet is empty."""
+    snapshots: dict[str, TableSnapshot] = {}
     with pipeline.sql_client() as client:
         for table_name in table_names:
             qualified = client.make_qualified_table_name(table_name)
-            with client.execute_query(f"SELECT count(*) FROM {qualified}") as cursor:
+            try:
+                with client.execute_query(
+                    f"SELECT count(*), max(updated_at) FROM {qualified}"
+                ) as cursor:
+                    row_count, max_updated_at = cursor.fetchone()
+            except DatabaseUndefinedRelation:
+                row_count, max_updated_at = 0, None
+            snapshots[table_name] = TableSnapshot(int(row_count), max_updated_at)
+    return snapshots
+
+
+def _count_updated_since(
+    pipeline: Pipeline, before: dict[str, TableSnapshot]
+) -> dict[str, int]:
+    """Rows of each table whose `updated_at` is newer than anything the table held before."""
+    counts: dict[str, int] = {}
+    with pipeline.sql_client() as client:
+        for table_name, snapshot in before.items():
+            qualified = client.make_qualified_table_name(table_name)
+            if snapshot.max_updated_at is None:
+                sql, args = f"SELECT count(*) FROM {qualified}", ()
+            else:
+                sql = f"SELECT count(*) FROM {qualified} WHERE updated_at > %s"
+                args = (snapshot.max_updated_at,)
+            with client.execute_query(sql, *args) as cursor:
                 counts[table_name] = int(cursor.fetchone()[0])
     return counts
+
+
+def responses_cursor(pipeline: Pipeline) -> str | None:
+    """The newest `createdAt` the incremental cursor of responses has seen, from dlt's state."""
+    incremental = (
+        pipeline.state.get("sources", {})
+        .get(settings.SOURCE_NAME, {})
+        .get("resources", {})
+        .get(settings.PAGED_RESOURCE, {})
+        .get("incremental", {})
+        .get(settings.RESPONSES_CURSOR_FIELD, {})
+    )
+    return incremental.get("last_value")
+
+
+def _load_metadata(
+    table_name: str,
+    before: TableSnapshot,
+    after: TableSnapshot,
+    updated_since: int,
+    rows_read: int,
+) -> dict[str, Any]:
+    """Per-asset figures: rows in the table, rows read, and how many were new or changed."""
+    rows_new = after.row_count - before.row_count
+    return {
+        **TableMetadataSet(
+            row_count=after.row_count,
+            table_name=f"{settings.DATASET_NAME}.{table_name}",
+        ),
+        "rows_loaded": MetadataValue.int(rows_read),
+        "rows_new": MetadataValue.int(rows_new),
+        "rows_changed": MetadataValue.int(max(updated_since - rows_new, 0)),
+    }
 
 
 @dlt_assets(
@@ -83,15 +173,18 @@ def _table_row_counts(pipeline: Pipeline, table_names: Sequence[str]) -> dict[st
 )
 def analytics_api_assets(
     context: AssetExecutionContext,
+    config: IngestionConfig,
     dlt: DagsterDltResource,
     analytics_api: AnalyticsApiResource,
     warehouse: WarehouseResource,
 ) -> Iterator[MaterializeResult]:
     """Load the selected endpoints of the analytics API into the warehouse with dlt."""
-    source = analytics_api.build_source()
+    source = analytics_api.build_source(full_refresh=config.full_refresh)
     pipeline = warehouse.build_pipeline(
         progress=LogCollector(log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log)
     )
+    table_names = [key.path[-1] for key in context.selected_asset_keys]
+    before = _snapshot_tables(pipeline, table_names)
     results = list(
         dlt.run(
             context=context,
@@ -100,17 +193,26 @@ def analytics_api_assets(
             dagster_dlt_translator=AnalyticsApiTranslator(),
         )
     )
-    row_counts = _table_row_counts(pipeline, [result.asset_key.path[-1] for result in results])
-    row_counts_loaded = pipeline.last_trace.last_normalize_info.row_counts
+    after = _snapshot_tables(pipeline, table_names)
+    updated_since = _count_updated_since(pipeline, before)
+    rows_read = pipeline.last_trace.last_normalize_info.row_counts
     for result in results:
         table_name = result.asset_key.path[-1]
-        yield result._replace(
-            metadata={
-                **(result.metadata or {}),
-                **TableMetadataSet(
-                    row_count=row_counts[table_name],
-                    table_name=f"{settings.DATASET_NAME}.{table_name}",
-                ),
-                "rows_loaded": MetadataValue.int(row_counts_loaded.get(table_name, 0)),
-            }
-        )
+        metadata = {
+            **(result.metadata or {}),
+            **_load_metadata(
+                table_name,
+                before[table_name],
+                after[table_name],
+                updated_since[table_name],
+                rows_read.get(table_name, 0),
+            ),
+        }
+        if table_name == settings.PAGED_RESOURCE:
+            metadata["sync_mode"] = "full_refresh" if config.full_refresh else "incremental"
+            metadata["cursor_created_at"] = MetadataValue.text(responses_cursor(pipeline) or "")
+            if not config.full_refresh:
+                metadata["lookback_hours"] = MetadataValue.float(
+                    analytics_api.responses_lookback_hours
+                )
+        yield result._replace(metadata=metadata)

@@ -2,9 +2,12 @@
 
 Each endpoint's known fields are declared with their type, so a table has its
 full shape from the first load even when a field has been null in every row so
-far (dlt would otherwise leave such a column out). Names are the ones dlt's
-snake_case naming gives the API's camelCase fields (`createdAt` -> `created_at`,
-`meta.userAgent.os` -> `meta__user_agent__os`).
+far (dlt would otherwise leave such a column out). Names are the API's own field
+names, nested ones joined by `__` as dlt flattens them; dlt's snake_case naming
+turns them into the table's columns (`createdAt` -> `created_at`,
+`meta__userAgent__os` -> `meta__user_agent__os`). Declaring the API's names rather
+than the normalized ones keeps them identical to the incremental cursor's
+`createdAt`, which dlt would otherwise report as a colliding second column.
 
 Objects whose keys are data rather than schema (answers keyed by question id,
 attribute maps, lists of plain strings) are declared `json`, so they stay one
@@ -22,12 +25,12 @@ def _column(data_type: str, *, nullable: bool = True) -> TColumnSchema:
     return {"data_type": data_type, "nullable": nullable}  # type: ignore[typeddict-item]
 
 
-def _record_columns(**field_types: str) -> TTableSchemaColumns:
+def _record_columns(field_types: dict[str, str]) -> TTableSchemaColumns:
     """Columns every record of the API has, followed by the endpoint's own fields."""
     columns: TTableSchemaColumns = {
         "id": {"data_type": "text", "nullable": False, "primary_key": True},
-        "created_at": _column("timestamp", nullable=False),
-        "updated_at": _column("timestamp", nullable=False),
+        "createdAt": _column("timestamp", nullable=False),
+        "updatedAt": _column("timestamp", nullable=False),
     }
     columns.update({name: _column(data_type) for name, data_type in field_types.items()})
     return columns
@@ -43,85 +46,97 @@ TIMESTAMP = "timestamp"
 JSON = "json"
 
 SURVEY_COLUMNS = _record_columns(
-    name=TEXT,
-    type=TEXT,
-    environment_id=TEXT,
-    created_by=TEXT,
-    status=TEXT,
-    display_option=TEXT,
-    recontact_days=BIGINT,
-    display_limit=BIGINT,
-    auto_close=BIGINT,
-    run_on_date=TIMESTAMP,
-    close_on_date=TIMESTAMP,
-    delay=BIGINT,
-    display_percentage=DOUBLE,
-    auto_complete=BIGINT,
-    is_verify_email_enabled=BOOL,
-    is_single_response_per_email_enabled=BOOL,
-    pin=TEXT,
-    result_share_key=TEXT,
-    show_language_switch=BOOL,
-    welcome_card=JSON,
-    hidden_fields=JSON,
-    single_use=JSON,
-    styling=JSON,
-    project_overwrites=JSON,
-    survey_closed_message=JSON,
-    segment=JSON,
+    {
+        "name": TEXT,
+        "type": TEXT,
+        "environmentId": TEXT,
+        "createdBy": TEXT,
+        "status": TEXT,
+        "displayOption": TEXT,
+        "recontactDays": BIGINT,
+        "displayLimit": BIGINT,
+        "autoClose": BIGINT,
+        "runOnDate": TIMESTAMP,
+        "closeOnDate": TIMESTAMP,
+        "delay": BIGINT,
+        "displayPercentage": DOUBLE,
+        "autoComplete": BIGINT,
+        "isVerifyEmailEnabled": BOOL,
+        "isSingleResponsePerEmailEnabled": BOOL,
+        "pin": TEXT,
+        "resultShareKey": TEXT,
+        "showLanguageSwitch": BOOL,
+        "welcomeCard": JSON,
+        "hiddenFields": JSON,
+        "singleUse": JSON,
+        "styling": JSON,
+        "projectOverwrites": JSON,
+        "surveyClosedMessage": JSON,
+        "segment": JSON,
+    }
 )
 
 ACTION_CLASS_COLUMNS = _record_columns(
-    name=TEXT,
-    description=TEXT,
-    type=TEXT,
-    key=TEXT,
-    no_code_config=JSON,
-    environment_id=TEXT,
+    {
+        "name": TEXT,
+        "description": TEXT,
+        "type": TEXT,
+        "key": TEXT,
+        "noCodeConfig": JSON,
+        "environmentId": TEXT,
+    }
 )
 
 ATTRIBUTE_CLASS_COLUMNS = _record_columns(
-    name=TEXT,
-    description=TEXT,
-    type=TEXT,
-    environment_id=TEXT,
-    archived=BOOL,
+    {
+        "name": TEXT,
+        "description": TEXT,
+        "type": TEXT,
+        "environmentId": TEXT,
+        "archived": BOOL,
+    }
 )
 
 PERSON_COLUMNS = _record_columns(
-    environment_id=TEXT,
-    user_id=TEXT,
-    attributes=JSON,
+    {
+        "environmentId": TEXT,
+        "userId": TEXT,
+        "attributes": JSON,
+    }
 )
 
 RESPONSE_COLUMNS = _record_columns(
-    survey_id=TEXT,
-    finished=BOOL,
-    ending_id=TEXT,
-    data=JSON,
-    ttc=JSON,
-    variables=JSON,
-    contact_attributes=JSON,
-    meta__source=TEXT,
-    meta__url=TEXT,
-    meta__user_agent__browser=TEXT,
-    meta__user_agent__os=TEXT,
-    meta__user_agent__device=TEXT,
-    meta__country=TEXT,
-    single_use_id=TEXT,
-    language=TEXT,
-    display_id=TEXT,
-    contact__id=TEXT,
-    contact__user_id=TEXT,
+    {
+        "surveyId": TEXT,
+        "finished": BOOL,
+        "endingId": TEXT,
+        "data": JSON,
+        "ttc": JSON,
+        "variables": JSON,
+        "contactAttributes": JSON,
+        "meta__source": TEXT,
+        "meta__url": TEXT,
+        "meta__userAgent__browser": TEXT,
+        "meta__userAgent__os": TEXT,
+        "meta__userAgent__device": TEXT,
+        "meta__country": TEXT,
+        "singleUseId": TEXT,
+        "language": TEXT,
+        "displayId": TEXT,
+        "contact__id": TEXT,
+        "contact__userId": TEXT,
+    }
 )
 
 WEBHOOK_COLUMNS = _record_columns(
-    name=TEXT,
-    url=TEXT,
-    source=TEXT,
-    environment_id=TEXT,
-    triggers=JSON,
-    survey_ids=JSON,
+    {
+        "name": TEXT,
+        "url": TEXT,
+        "source": TEXT,
+        "environmentId": TEXT,
+        "triggers": JSON,
+        "surveyIds": JSON,
+    }
 )
 
 _TABLE_COLUMNS: dict[str, TTableSchemaColumns] = {

@@ -1,11 +1,16 @@
 """The Dagster code location: every asset, job, schedule, sensor and resource of the project.
 
-Reads these environment variables at run time only (through `EnvVar`), so the
-definitions load with none of them set:
+Read at run time only, through `EnvVar` (definitions load with none of them set):
 
 - `ANALYTICS_API_BASE_URL`: root of the API, e.g. `https://app.formbricks.com/api`.
 - `ANALYTICS_API_KEY`: management API key.
 - `ANALYTICS_DUCKDB_PATH`: DuckDB file to load into (default `data/warehouse.duckdb`).
+
+Read when the code location loads, each optional with a default:
+
+- `ANALYTICS_SYNC_CRON`: incremental sync schedule (default hourly, `0 * * * *`).
+- `ANALYTICS_FULL_REFRESH_CRON`: full refresh schedule (default Sundays 03:00, `0 3 * * 0`).
+- `ANALYTICS_SENSOR_INTERVAL_SECONDS`: least time between new-response sensor ticks (default 300).
 """
 
 from dagster import Definitions, EnvVar
@@ -13,10 +18,38 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.resources import (
+    AnalyticsApiResource,
+    AnalyticsConfigurationError,
+    WarehouseResource,
+)
+from analytics_assets.schedules import build_schedules
+from analytics_assets.sensors import build_new_responses_sensor
+
+
+def _sensor_interval_seconds() -> int:
+    raw = EnvVar(settings.ENV_SENSOR_INTERVAL_SECONDS).get_value(
+        str(settings.DEFAULT_SENSOR_INTERVAL_SECONDS)
+    )
+    if not (raw or "").strip().isdigit() or int(raw) < 1:
+        raise AnalyticsConfigurationError(
+            f"{settings.ENV_SENSOR_INTERVAL_SECONDS}={raw!r} must be a whole number of seconds."
+        )
+    return int(raw)
+
 
 defs = Definitions(
     assets=[analytics_api_assets],
+    jobs=[analytics_api_sync, analytics_api_full_refresh],
+    schedules=build_schedules(
+        sync_cron=EnvVar(settings.ENV_SYNC_CRON).get_value(settings.DEFAULT_SYNC_CRON) or "",
+        full_refresh_cron=EnvVar(settings.ENV_FULL_REFRESH_CRON).get_value(
+            settings.DEFAULT_FULL_REFRESH_CRON
+        )
+        or "",
+    ),
+    sensors=[build_new_responses_sensor(_sensor_interval_seconds())],
     resources={
         "dlt": DagsterDltResource(),
         "analytics_api": AnalyticsApiResource(

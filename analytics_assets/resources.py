@@ -8,9 +8,11 @@ its value.
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dlt
+import requests
 from dagster import ConfigurableResource, EnvVar
 from dlt.extract.source import DltSource
 from dlt.pipeline.pipeline import Pipeline
@@ -22,6 +24,10 @@ from analytics_assets.source import build_source
 
 class AnalyticsConfigurationError(ValueError):
     """A setting of the project is missing or malformed; raised before any request is made."""
+
+
+class AnalyticsApiError(RuntimeError):
+    """The API answered with an error status or a body that breaks its contract."""
 
 
 class AnalyticsApiResource(ConfigurableResource):
@@ -59,6 +65,14 @@ class AnalyticsApiResource(ConfigurableResource):
         description="Connect and read timeout of each request.",
     )
 
+    responses_lookback_hours: float = Field(
+        default=settings.DEFAULT_RESPONSES_LOOKBACK_HOURS,
+        description=(
+            "How far behind the newest loaded `createdAt` each incremental sync re-reads "
+            "responses, so recent edits (finished later, tagged) are merged."
+        ),
+    )
+
     def validated_base_url(self) -> str:
         """The base URL without a trailing slash, or a configuration error naming the setting."""
         base_url = self.base_url.strip().rstrip("/")
@@ -78,8 +92,17 @@ class AnalyticsApiResource(ConfigurableResource):
             )
         return self.api_key.strip()
 
-    def build_source(self) -> DltSource:
-        """The dlt source of the six endpoints, with this resource's key and knobs. No request."""
+    def build_source(self, *, full_refresh: bool = False) -> DltSource:
+        """The dlt source of the six endpoints, with this resource's key and knobs. No request.
+
+        Args:
+            full_refresh: Read every response instead of the incremental window.
+        """
+        if self.responses_lookback_hours < 0:
+            raise AnalyticsConfigurationError(
+                "analytics_api.responses_lookback_hours must be 0 or more; "
+                f"got {self.responses_lookback_hours}."
+            )
         return build_source(
             self.validated_base_url(),
             self.validated_api_key(),
@@ -88,7 +111,46 @@ class AnalyticsApiResource(ConfigurableResource):
             backoff_factor=self.backoff_factor,
             max_retry_delay_seconds=self.max_retry_delay_seconds,
             request_timeout_seconds=self.request_timeout_seconds,
+            responses_lookback_seconds=(
+                None if full_refresh else self.responses_lookback_hours * 3600
+            ),
         )
+
+    def fetch_newest_response(self, timeout_seconds: float = 10.0) -> dict[str, Any] | None:
+        """The newest response, from exactly one request (`limit=1`) and no retries.
+
+        Made for sensors: a tick must stay cheap and short, and the next tick is the retry.
+
+        Returns:
+            The newest response record, or None when the API has no responses.
+
+        Raises:
+            AnalyticsApiError: The API answered with an error or a body that is not the envelope.
+        """
+        path = settings.ENDPOINT_PATHS[settings.PAGED_RESOURCE]
+        url = self.validated_base_url() + path
+        try:
+            response = requests.get(
+                url,
+                params={settings.LIMIT_PARAM: 1},
+                headers={settings.API_KEY_HEADER: self.validated_api_key()},
+                timeout=timeout_seconds,
+            )
+        except requests.RequestException as error:
+            raise AnalyticsApiError(
+                f"GET {path}: {type(error).__name__} reaching {self.validated_base_url()}"
+            ) from None
+        if response.status_code != 200:
+            raise AnalyticsApiError(f"GET {path}: HTTP {response.status_code}")
+        try:
+            records = response.json()[settings.DATA_SELECTOR]
+        except (ValueError, KeyError, TypeError):
+            raise AnalyticsApiError(
+                f"GET {path}: the body is not a {{\"data\": [...]}} envelope"
+            ) from None
+        if not isinstance(records, list):
+            raise AnalyticsApiError(f"GET {path}: `data` is not a list")
+        return records[0] if records else None
 
 
 class WarehouseResource(ConfigurableResource):

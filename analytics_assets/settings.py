@@ -47,6 +47,12 @@ DEFAULT_PAGE_SIZE: Final = 100
 LIMIT_PARAM: Final = "limit"
 OFFSET_PARAM: Final = "skip"
 
+# Incremental loading of /responses. The API has no date filter, so the cursor is applied on the
+# client: pages are read newest first until rows fall below (newest loaded createdAt - lookback).
+RESPONSES_CURSOR_FIELD: Final = "createdAt"
+RESPONSES_INITIAL_CURSOR: Final = "1970-01-01T00:00:00.000Z"
+DEFAULT_RESPONSES_LOOKBACK_HOURS: Final = 24.0
+
 # Retry policy: 429 and the gateway-style 5xx are transient; every other 4xx is
 # a permanent answer about the request and is not retried.
 RETRY_STATUS_CODES: Final = (429, 500, 502, 503, 504)
@@ -83,3 +89,12 @@ RESOURCE_DESCRIPTIONS: Final[dict[str, str]] = {
         "Loaded whole from `GET /v1/webhooks` and merged on `id`."
     ),
 }
+
+# Automation. Read when the code location loads (schedules and sensors are defined then), each
+# with a default, so definitions load with none of them set.
+ENV_SYNC_CRON: Final = "ANALYTICS_SYNC_CRON"
+ENV_FULL_REFRESH_CRON: Final = "ANALYTICS_FULL_REFRESH_CRON"
+ENV_SENSOR_INTERVAL_SECONDS: Final = "ANALYTICS_SENSOR_INTERVAL_SECONDS"
+DEFAULT_SYNC_CRON: Final = "0 * * * *"  # hourly, on the hour
+DEFAULT_FULL_REFRESH_CRON: Final = "0 3 * * 0"  # weekly, Sunday 03:00
+DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300

@@ -16,7 +16,12 @@ from dlt.extract.source import DltSource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
 from dlt.sources.rest_api import rest_api_source
-from dlt.sources.rest_api.typing import EndpointResource, RESTAPIConfig
+from dlt.sources.rest_api.typing import (
+    Endpoint,
+    EndpointResource,
+    IncrementalConfig,
+    RESTAPIConfig,
+)
 from requests import Session
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 
@@ -88,22 +93,39 @@ def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _endpoint_resource(name: str, page_size: int) -> EndpointResource:
+def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
+    """Client-side cursor on `createdAt` for an API that lists newest first and cannot filter.
+
+    `row_order="desc"` makes dlt stop paging at the first row older than the start, and `lag`
+    moves the start back by the lookback, so edits to recent responses are read again and merged.
+    """
+    return {
+        "cursor_path": settings.RESPONSES_CURSOR_FIELD,
+        "initial_value": settings.RESPONSES_INITIAL_CURSOR,
+        "row_order": "desc",
+        "lag": lookback_seconds,
+    }
+
+
+def _endpoint_resource(
+    name: str, page_size: int, responses_lookback_seconds: float | None
+) -> EndpointResource:
+    endpoint: Endpoint = {
+        "path": settings.ENDPOINT_PATHS[name],
+        "data_selector": settings.DATA_SELECTOR,
+        "paginator": {"type": "single_page"},
+    }
     if name == settings.PAGED_RESOURCE:
-        paginator: Any = ShortPageOffsetPaginator(
+        endpoint["paginator"] = ShortPageOffsetPaginator(
             limit=page_size,
             offset_param=settings.OFFSET_PARAM,
             limit_param=settings.LIMIT_PARAM,
         )
-    else:
-        paginator = {"type": "single_page"}
+        if responses_lookback_seconds is not None:
+            endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
     return {
         "name": name,
-        "endpoint": {
-            "path": settings.ENDPOINT_PATHS[name],
-            "data_selector": settings.DATA_SELECTOR,
-            "paginator": paginator,
-        },
+        "endpoint": endpoint,
         "columns": table_columns(name),
         "processing_steps": [{"map": _drop_null_objects}],
     }
@@ -118,6 +140,7 @@ def build_source(
     backoff_factor: float = settings.DEFAULT_BACKOFF_FACTOR,
     max_retry_delay_seconds: float = settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
     request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
 ) -> DltSource:
     """Build the dlt source of the six API endpoints. Makes no request.
 
@@ -129,6 +152,8 @@ def build_source(
         backoff_factor: Exponential backoff multiplier, in seconds.
         max_retry_delay_seconds: Longest single wait between attempts.
         request_timeout_seconds: Timeout of each attempt.
+        responses_lookback_seconds: Load responses incrementally, re-reading this many seconds
+            behind the newest `createdAt` already loaded. None reads every response (full refresh).
 
     Returns:
         A `rest_api_source` named `analytics_api` with one resource per endpoint.
@@ -154,7 +179,8 @@ def build_source(
             "write_disposition": "merge",
         },
         "resources": [
-            _endpoint_resource(name, page_size) for name in settings.ENDPOINT_PATHS
+            _endpoint_resource(name, page_size, responses_lookback_seconds)
+            for name in settings.ENDPOINT_PATHS
         ],
     }
     return rest_api_source(config, name=settings.SOURCE_NAME)

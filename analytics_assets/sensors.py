@@ -1,0 +1,83 @@
+"""`new_responses_sensor`: one cheap look at the API per tick, a run when a response is new.
+
+Each tick asks for the newest response only (one request, `limit=1`, no retries), compares it
+with the cursor (the newest `createdAt` and `id` seen), and requests a run of the responses
+asset and everything downstream of it when a newer one appeared. The first tick only records
+the cursor. API errors skip the tick with the reason; the next tick is the retry.
+"""
+
+import json
+
+from dagster import (
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from analytics_assets import settings
+from analytics_assets.assets import asset_key_for
+from analytics_assets.resources import (
+    AnalyticsApiError,
+    AnalyticsApiResource,
+    AnalyticsConfigurationError,
+)
+
+RESPONSES_AND_DOWNSTREAM = AssetSelection.assets(
+    asset_key_for(settings.PAGED_RESOURCE)
+).downstream()
+
+
+def _marker(record: dict) -> dict[str, str]:
+    return {"created_at": str(record["createdAt"]), "id": str(record["id"])}
+
+
+def _describe(marker: dict[str, str]) -> str:
+    return f"{marker['id']} created {marker['created_at']}"
+
+
+def build_new_responses_sensor(minimum_interval_seconds: int) -> SensorDefinition:
+    """The sensor, ticking at most every `minimum_interval_seconds` (ANALYTICS_SENSOR_INTERVAL_SECONDS)."""
+
+    @sensor(
+        name="new_responses_sensor",
+        minimum_interval_seconds=minimum_interval_seconds,
+        asset_selection=RESPONSES_AND_DOWNSTREAM,
+        default_status=DefaultSensorStatus.STOPPED,
+        description=(
+            "Asks the API for its newest response (one request per tick) and materializes "
+            "responses and everything downstream when a new one appeared."
+        ),
+    )
+    def new_responses_sensor(
+        context: SensorEvaluationContext, analytics_api: AnalyticsApiResource
+    ) -> SensorResult | SkipReason:
+        try:
+            newest = analytics_api.fetch_newest_response()
+        except (AnalyticsApiError, AnalyticsConfigurationError) as error:
+            return SkipReason(f"Could not read the newest response: {error}. Trying next tick.")
+        if newest is None:
+            return SkipReason("The API has no responses yet.")
+
+        seen = _marker(newest)
+        if context.cursor is None:
+            return SensorResult(
+                skip_reason=SkipReason(
+                    f"First tick: recorded the newest response ({_describe(seen)}) as the "
+                    "starting point; the next new response triggers a run."
+                ),
+                cursor=json.dumps(seen),
+            )
+        previous = json.loads(context.cursor)
+        if (seen["created_at"], seen["id"]) <= (previous["created_at"], previous["id"]):
+            return SkipReason(f"No new response: the newest is still {_describe(previous)}.")
+        return SensorResult(
+            run_requests=[RunRequest(run_key=f"responses-{seen['created_at']}-{seen['id']}")],
+            cursor=json.dumps(seen),
+        )
+
+    return new_responses_sensor
