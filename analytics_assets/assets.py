@@ -8,9 +8,8 @@ pipeline are built from the resources inside the run and handed to
 keys match.
 """
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from dagster import (
@@ -25,12 +24,12 @@ from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.runtime.collector import LogCollector
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.pipeline.pipeline import Pipeline
 
 from pydantic import Field
 
 from analytics_assets import settings
+from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.source import build_source
 
@@ -86,49 +85,6 @@ class IngestionConfig(Config):
     )
 
 
-@dataclass(frozen=True)
-class TableSnapshot:
-    """What a table held at one moment: enough to tell new rows from changed ones."""
-
-    row_count: int
-    max_updated_at: datetime | None
-
-
-def _snapshot_tables(pipeline: Pipeline, table_names: Sequence[str]) -> dict[str, TableSnapshot]:
-    """Row count and newest `updated_at` of each table; a table not created yet is empty."""
-    snapshots: dict[str, TableSnapshot] = {}
-    with pipeline.sql_client() as client:
-        for table_name in table_names:
-            qualified = client.make_qualified_table_name(table_name)
-            try:
-                with client.execute_query(
-                    f"SELECT count(*), max(updated_at) FROM {qualified}"
-                ) as cursor:
-                    row_count, max_updated_at = cursor.fetchone()
-            except DatabaseUndefinedRelation:
-                row_count, max_updated_at = 0, None
-            snapshots[table_name] = TableSnapshot(int(row_count), max_updated_at)
-    return snapshots
-
-
-def _count_updated_since(
-    pipeline: Pipeline, before: dict[str, TableSnapshot]
-) -> dict[str, int]:
-    """Rows of each table whose `updated_at` is newer than anything the table held before."""
-    counts: dict[str, int] = {}
-    with pipeline.sql_client() as client:
-        for table_name, snapshot in before.items():
-            qualified = client.make_qualified_table_name(table_name)
-            if snapshot.max_updated_at is None:
-                sql, args = f"SELECT count(*) FROM {qualified}", ()
-            else:
-                sql = f"SELECT count(*) FROM {qualified} WHERE updated_at > %s"
-                args = (snapshot.max_updated_at,)
-            with client.execute_query(sql, *args) as cursor:
-                counts[table_name] = int(cursor.fetchone()[0])
-    return counts
-
-
 def responses_cursor(pipeline: Pipeline) -> str | None:
     """The newest `createdAt` the incremental cursor of responses has seen, from dlt's state."""
     incremental = (
@@ -142,23 +98,16 @@ def responses_cursor(pipeline: Pipeline) -> str | None:
     return incremental.get("last_value")
 
 
-def _load_metadata(
-    table_name: str,
-    before: TableSnapshot,
-    after: TableSnapshot,
-    updated_since: int,
-    rows_read: int,
-) -> dict[str, Any]:
+def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> dict[str, Any]:
     """Per-asset figures: rows in the table, rows read, and how many were new or changed."""
-    rows_new = after.row_count - before.row_count
     return {
         **TableMetadataSet(
-            row_count=after.row_count,
+            row_count=changes.row_count,
             table_name=f"{settings.DATASET_NAME}.{table_name}",
         ),
         "rows_loaded": MetadataValue.int(rows_read),
-        "rows_new": MetadataValue.int(rows_new),
-        "rows_changed": MetadataValue.int(max(updated_since - rows_new, 0)),
+        "rows_new": MetadataValue.int(changes.rows_new),
+        "rows_changed": MetadataValue.int(changes.rows_changed),
     }
 
 
@@ -184,29 +133,30 @@ def analytics_api_assets(
         progress=LogCollector(log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log)
     )
     table_names = [key.path[-1] for key in context.selected_asset_keys]
-    before = _snapshot_tables(pipeline, table_names)
-    results = list(
-        dlt.run(
-            context=context,
-            dlt_source=source,
-            dlt_pipeline=pipeline,
-            dagster_dlt_translator=AnalyticsApiTranslator(),
+    windows = {}
+    if not config.full_refresh:
+        windows[settings.PAGED_RESOURCE] = (
+            "created_at",
+            timedelta(hours=analytics_api.responses_lookback_hours),
         )
-    )
-    after = _snapshot_tables(pipeline, table_names)
-    updated_since = _count_updated_since(pipeline, before)
+    with warehouse.exclusive_load(pipeline, context.log):
+        before = snapshot_before_load(pipeline, table_names, windows)
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=source,
+                dlt_pipeline=pipeline,
+                dagster_dlt_translator=AnalyticsApiTranslator(),
+            )
+        )
+        load_ids = pipeline.last_trace.last_load_info.loads_ids
+        changes = changes_after_load(pipeline, before, load_ids)
     rows_read = pipeline.last_trace.last_normalize_info.row_counts
     for result in results:
         table_name = result.asset_key.path[-1]
         metadata = {
             **(result.metadata or {}),
-            **_load_metadata(
-                table_name,
-                before[table_name],
-                after[table_name],
-                updated_since[table_name],
-                rows_read.get(table_name, 0),
-            ),
+            **_load_metadata(table_name, changes[table_name], rows_read.get(table_name, 0)),
         }
         if table_name == settings.PAGED_RESOURCE:
             metadata["sync_mode"] = "full_refresh" if config.full_refresh else "incremental"

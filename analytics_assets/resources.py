@@ -7,6 +7,9 @@ through `EnvVar`, so the key shows up in the UI as `ANALYTICS_API_KEY`, never as
 its value.
 """
 
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +18,8 @@ import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
 from dlt.extract.source import DltSource
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
 from dlt.pipeline.pipeline import Pipeline
 from pydantic import Field
 
@@ -150,7 +155,12 @@ class AnalyticsApiResource(ConfigurableResource):
             ) from None
         if not isinstance(records, list):
             raise AnalyticsApiError(f"GET {path}: `data` is not a list")
-        return records[0] if records else None
+        if not records:
+            return None
+        newest = records[0]
+        if not isinstance(newest, dict) or not newest.get("id") or not newest.get("createdAt"):
+            raise AnalyticsApiError(f"GET {path}: the newest record has no `id` or `createdAt`")
+        return newest
 
 
 class WarehouseResource(ConfigurableResource):
@@ -166,6 +176,10 @@ class WarehouseResource(ConfigurableResource):
     pipelines_dir: str | None = Field(
         default=None,
         description="dlt's working folder for pipelines; unset means dlt's default (~/.dlt/pipelines).",
+    )
+    lock_timeout_seconds: float = Field(
+        default=3600.0,
+        description="How long a load waits for another load of the same pipeline to finish.",
     )
 
     def resolved_duckdb_path(self) -> Path:
@@ -189,6 +203,42 @@ class WarehouseResource(ConfigurableResource):
                 f"{settings.ENV_DUCKDB_PATH}={raw!r} is a directory; give a file path."
             )
         return path
+
+    @contextmanager
+    def exclusive_load(self, pipeline: Pipeline, log: logging.Logger) -> Iterator[None]:
+        """Hold file locks on dlt's working folder and the DuckDB file while a load runs.
+
+        The Dagster pool is what queues overlapping runs, but on SQLite instance storage two runs
+        started in the same instant can both get its one slot. These locks make the second load
+        wait for the first on the same machine whatever the instance storage.
+
+        Args:
+            pipeline: The pipeline about to load.
+            log: Where to say that the load is waiting.
+        """
+        duckdb_path = self.resolved_duckdb_path()
+        lock_paths = [
+            Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.lock",
+            duckdb_path.with_name(duckdb_path.name + ".lock"),
+        ]
+        with ExitStack() as held:
+            for lock_path in lock_paths:
+                lock_path.parent.mkdir(parents=True, exist_ok=True)
+                lock = FileLock(lock_path)
+                try:
+                    lock.acquire(timeout=0)
+                except LockTimeout:
+                    log.info(f"Another load holds {lock_path}; waiting for it to finish.")
+                    try:
+                        lock.acquire(timeout=self.lock_timeout_seconds)
+                    except LockTimeout:
+                        raise AnalyticsConfigurationError(
+                            f"Another load of pipeline {pipeline.pipeline_name!r} held "
+                            f"{lock_path} for more than {self.lock_timeout_seconds:.0f} s; "
+                            "is a run stuck? (warehouse.lock_timeout_seconds)"
+                        ) from None
+                held.callback(lock.release)
+            yield
 
     def build_pipeline(self, progress: object = None) -> Pipeline:
         """The dlt pipeline `analytics_api` into dataset `analytics` of the DuckDB file.

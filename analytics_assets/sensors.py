@@ -36,6 +36,17 @@ def _marker(record: dict) -> dict[str, str]:
     return {"created_at": str(record["createdAt"]), "id": str(record["id"])}
 
 
+def _read_cursor(cursor: str | None) -> dict[str, str] | None:
+    """The marker a previous tick stored, or None for no cursor or one this sensor did not write."""
+    if not cursor:
+        return None
+    try:
+        marker = json.loads(cursor)
+        return {"created_at": str(marker["created_at"]), "id": str(marker["id"])}
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def _describe(marker: dict[str, str]) -> str:
     return f"{marker['id']} created {marker['created_at']}"
 
@@ -64,15 +75,16 @@ def build_new_responses_sensor(minimum_interval_seconds: int) -> SensorDefinitio
             return SkipReason("The API has no responses yet.")
 
         seen = _marker(newest)
-        if context.cursor is None:
+        previous = _read_cursor(context.cursor)
+        if previous is None:
+            first = "First tick" if context.cursor is None else "Unreadable cursor"
             return SensorResult(
                 skip_reason=SkipReason(
-                    f"First tick: recorded the newest response ({_describe(seen)}) as the "
+                    f"{first}: recorded the newest response ({_describe(seen)}) as the "
                     "starting point; the next new response triggers a run."
                 ),
                 cursor=json.dumps(seen),
             )
-        previous = json.loads(context.cursor)
         if (seen["created_at"], seen["id"]) <= (previous["created_at"], previous["id"]):
             return SkipReason(f"No new response: the newest is still {_describe(previous)}.")
         return SensorResult(

@@ -547,6 +547,8 @@ class SampleDataset:
     def _append_response(self, created: int, record: dict[str, Any]) -> None:
         for drift in self._response_drift:
             record = drift(record)
+        # An edit made after this response arrived must carry a later updatedAt.
+        self._clock_ms = max(self._clock_ms, _to_ms(datetime.fromisoformat(record["updatedAt"])))
         self._store_response(created, record["id"], record["surveyId"], _dumps(record))
 
     def _store_response(self, created: int, response_id: str, survey_id: str, body: bytes) -> None:
@@ -654,7 +656,8 @@ class SampleDataset:
                 raise ValueError("no survey accepts responses")
             newest = self._response_created[-1] if self._response_created else self._now_ms
             if at is None:
-                moment = newest + self._rng.randrange(2000, 9000)
+                # Submitted now: after the newest response and after anything already edited.
+                moment = max(newest, self._clock_ms) + self._rng.randrange(2000, 9000)
             else:
                 moment = _to_ms(at)
                 if self._response_created and moment <= newest:
@@ -756,7 +759,11 @@ class SampleDataset:
             bodies[position] = _dumps(change(json.loads(bodies[position])))
 
     def _tick(self) -> int:
-        """The "now" of an edit: the wall clock, or a logical clock when `now` was fixed."""
+        """The "now" of an edit: the wall clock, or a logical clock when `now` was fixed.
+
+        Either way it is later than every timestamp the dataset already holds, as a real
+        edit is later than everything that happened before it.
+        """
         if self._live_clock:
             self._clock_ms = max(self._clock_ms + 1, _wall_clock_ms())
         else:

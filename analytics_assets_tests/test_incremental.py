@@ -1,0 +1,156 @@
+"""Incremental sync of responses, the no-change sync and the full refresh, against the sample API."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from dagster import AssetKey, Definitions
+
+from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
+from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.resources import WarehouseResource
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import query, table_ids
+
+RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
+LOOKBACK = timedelta(hours=settings.DEFAULT_RESPONSES_LOOKBACK_HOURS)
+
+
+def _run(resources: dict, job_name: str):
+    definitions = Definitions(
+        assets=[analytics_api_assets],
+        jobs=[analytics_api_sync, analytics_api_full_refresh],
+        resources=resources,
+    )
+    result = definitions.resolve_job_def(job_name).execute_in_process()
+    assert result.success
+    return result
+
+
+def _responses_metadata(result) -> dict:
+    [event] = [
+        e for e in result.get_asset_materialization_events() if e.asset_key == RESPONSES_KEY
+    ]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def _parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def _api_state(dataset: SampleDataset) -> list[tuple[str, str]]:
+    return sorted((r["id"], r["updatedAt"]) for r in dataset.rows("responses"))
+
+
+def _table_state(duckdb_path: Path) -> list[tuple[str, str]]:
+    return sorted(
+        query(
+            duckdb_path,
+            "SELECT id, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM analytics.responses",
+        )
+    )
+
+
+def test_sync_reads_only_new_pages_and_lands_new_and_edited_rows(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _run(resources, "analytics_api_sync")
+    loaded_before = sample_dataset.rows("responses")
+    cursor = loaded_before[0]["createdAt"]
+    window_start = _parse(cursor) - LOOKBACK
+    recent = [r for r in loaded_before if _parse(r["createdAt"]) >= window_start]
+    edited = [r["id"] for r in recent[:5]]
+    assert len(edited) == 5
+
+    new_ids = sample_dataset.add_responses(150)
+    for response_id in edited:
+        sample_dataset.edit_response(response_id, finished=True, tags=[])
+    sample_api.reset_requests()
+
+    result = _run(resources, "analytics_api_sync")
+
+    # Newest first: the 150 new rows, then the old rows inside the lookback window, then the
+    # first row older than the window, which ends paging on the page that holds it.
+    rows_before_stop = len(new_ids) + len(recent)
+    assert sample_api.request_count(RESPONSES_PATH) == rows_before_stop // 100 + 1
+    assert sample_api.request_count(RESPONSES_PATH) <= 4
+    assert _table_state(duckdb_path) == _api_state(sample_dataset)
+    metadata = _responses_metadata(result)
+    assert metadata["rows_new"] == 150
+    assert metadata["rows_changed"] == 5
+    assert metadata["rows_loaded"] == rows_before_stop
+    assert metadata["dagster/row_count"] == len(loaded_before) + 150
+    assert metadata["cursor_created_at"] == sample_dataset.rows("responses")[0]["createdAt"]
+    assert metadata["sync_mode"] == "incremental"
+
+
+def test_sync_with_nothing_new_succeeds_and_reports_zero(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _run(resources, "analytics_api_sync")
+    sample_api.reset_requests()
+
+    result = _run(resources, "analytics_api_sync")
+
+    assert sample_api.request_count(RESPONSES_PATH) == 1
+    metadata = _responses_metadata(result)
+    assert metadata["rows_new"] == 0
+    assert metadata["rows_changed"] == 0
+    assert metadata["cursor_created_at"] == sample_dataset.rows("responses")[0]["createdAt"]
+    assert _table_state(duckdb_path) == _api_state(sample_dataset)
+
+
+def test_cursor_survives_a_wiped_working_folder(
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    resources: dict,
+    duckdb_path: Path,
+    tmp_path: Path,
+) -> None:
+    _run(resources, "analytics_api_sync")
+    sample_dataset.add_responses(20)
+    sample_api.reset_requests()
+    # A new machine: same warehouse, empty dlt working folder.
+    resources["warehouse"] = WarehouseResource(
+        duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "new_machine")
+    )
+
+    result = _run(resources, "analytics_api_sync")
+
+    assert sample_api.request_count(RESPONSES_PATH) == 1
+    assert _responses_metadata(result)["rows_new"] == 20
+    assert table_ids(duckdb_path, "responses") == sorted(r["id"] for r in sample_dataset.rows("responses"))
+
+
+def test_full_refresh_heals_an_edit_to_the_oldest_response(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+) -> None:
+    _run(resources, "analytics_api_sync")
+    oldest = sample_dataset.rows("responses")[-1]
+    sample_dataset.edit_response(oldest["id"], finished=not oldest["finished"])
+
+    _run(resources, "analytics_api_sync")
+    assert _table_state(duckdb_path) != _api_state(sample_dataset), "outside the window"
+
+    sample_api.reset_requests()
+    result = _run(resources, "analytics_api_full_refresh")
+
+    full_pages = sample_dataset.response_count // 100 + 1
+    assert sample_api.request_count(RESPONSES_PATH) == full_pages
+    assert _table_state(duckdb_path) == _api_state(sample_dataset)
+    assert query(
+        duckdb_path, "SELECT finished FROM analytics.responses WHERE id = ?", oldest["id"]
+    ) == [(not oldest["finished"],)]
+    for table in settings.ENDPOINT_PATHS:
+        ids = table_ids(duckdb_path, table)
+        assert len(ids) == len(set(ids)), f"duplicates in {table}"
+    metadata = _responses_metadata(result)
+    assert metadata["sync_mode"] == "full_refresh"
+    assert metadata["rows_new"] == 0
+    assert metadata["rows_changed"] == 1
+
+    # The incremental sync after a full refresh still reads only the window.
+    sample_api.reset_requests()
+    _run(resources, "analytics_api_sync")
+    assert sample_api.request_count(RESPONSES_PATH) == 1
