@@ -25,11 +25,11 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.runtime.collector import LogCollector
 from dlt.pipeline.pipeline import Pipeline
-
 from pydantic import Field
 
 from analytics_assets import settings
 from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
+from analytics_assets.errors import explain_load_failure
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.source import build_source
 
@@ -40,6 +40,14 @@ _PLACEHOLDER_API_KEY = "placeholder"  # noqa: S105
 
 POOL = "analytics_api_dlt"
 PROGRESS_LOG_PERIOD_SECONDS = 5.0
+
+
+def instance_directory(context: Any) -> str | None:
+    """The Dagster instance's folder (where shared state such as the request budget lives)."""
+    try:
+        return context.instance.root_directory
+    except Exception:  # a context built in a test without an instance
+        return None
 
 
 def asset_key_for(resource_name: str) -> AssetKey:
@@ -128,7 +136,6 @@ def analytics_api_assets(
     warehouse: WarehouseResource,
 ) -> Iterator[MaterializeResult]:
     """Load the selected endpoints of the analytics API into the warehouse with dlt."""
-    source = analytics_api.build_source(full_refresh=config.full_refresh)
     pipeline = warehouse.build_pipeline(
         progress=LogCollector(log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log)
     )
@@ -139,16 +146,26 @@ def analytics_api_assets(
             "created_at",
             timedelta(hours=analytics_api.responses_lookback_hours),
         )
-    with warehouse.exclusive_load(pipeline, context.log):
+    with (
+        analytics_api.open_session(instance_directory(context)) as session,
+        warehouse.exclusive_load(pipeline, context.log),
+    ):
+        source = analytics_api.build_source(session, full_refresh=config.full_refresh)
         before = snapshot_before_load(pipeline, table_names, windows)
-        results = list(
-            dlt.run(
-                context=context,
-                dlt_source=source,
-                dlt_pipeline=pipeline,
-                dagster_dlt_translator=AnalyticsApiTranslator(),
+        try:
+            results = list(
+                dlt.run(
+                    context=context,
+                    dlt_source=source,
+                    dlt_pipeline=pipeline,
+                    dagster_dlt_translator=AnalyticsApiTranslator(),
+                )
             )
-        )
+        except Exception as error:
+            explained = explain_load_failure(error, attempts=analytics_api.max_retries + 1)
+            if explained is error:
+                raise
+            raise explained from error
         load_ids = pipeline.last_trace.last_load_info.loads_ids
         changes = changes_after_load(pipeline, before, load_ids)
     rows_read = pipeline.last_trace.last_normalize_info.row_counts

@@ -89,7 +89,8 @@ def changes_after_load(
                 written = dict(
                     _rows(
                         client,
-                        f"SELECT id, updated_at FROM {table} WHERE _dlt_load_id IN ({placeholders})",
+                        f"SELECT id, updated_at FROM {table} "
+                        f"WHERE _dlt_load_id IN ({placeholders})",
                         tuple(load_ids),
                     )
                 )

@@ -1,13 +1,13 @@
 """Dagster resources: the API connection (with its key) and the warehouse dlt loads into.
 
-Neither resource does anything when it is created: the dlt source and pipeline are
-built inside a run, from the resource's fields, by `build_source` and
-`build_pipeline`. `definitions.py` feeds the fields from environment variables
-through `EnvVar`, so the key shows up in the UI as `ANALYTICS_API_KEY`, never as
-its value.
+Neither resource does anything when it is created: the HTTP session, the dlt source and the
+pipeline are built inside a run (or a sensor tick) from the resource's fields.
+`definitions.py` feeds the fields from environment variables through `EnvVar`, so the key
+shows up in the UI as `ANALYTICS_API_KEY`, never as its value.
 """
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -18,27 +18,29 @@ import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
 from dlt.extract.source import DltSource
+from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
-from dlt.pipeline.pipeline import Pipeline
 from pydantic import Field
+from requests import Session
 
 from analytics_assets import settings
-from analytics_assets.source import build_source
+from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
+from analytics_assets.source import RequestBudget, build_retrying_session, build_source
 
-
-class AnalyticsConfigurationError(ValueError):
-    """A setting of the project is missing or malformed; raised before any request is made."""
-
-
-class AnalyticsApiError(RuntimeError):
-    """The API answered with an error status or a body that breaks its contract."""
+__all__ = [
+    "AnalyticsApiError",
+    "AnalyticsApiResource",
+    "AnalyticsConfigurationError",
+    "WarehouseResource",
+]
 
 
 class AnalyticsApiResource(ConfigurableResource):
     """Connection to the analytics (Formbricks-style) management API.
 
-    Holds the API key; `build_source` turns it into the dlt source at run time.
+    Holds the API key; `open_session` and `build_source` turn it into an HTTP session and the
+    dlt source at run time.
     """
 
     base_url: str = Field(
@@ -69,12 +71,28 @@ class AnalyticsApiResource(ConfigurableResource):
         default=settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
         description="Connect and read timeout of each request.",
     )
-
     responses_lookback_hours: float = Field(
         default=settings.DEFAULT_RESPONSES_LOOKBACK_HOURS,
         description=(
             "How far behind the newest loaded `createdAt` each incremental sync re-reads "
             "responses, so recent edits (finished later, tagged) are merged."
+        ),
+    )
+    requests_per_minute: int = Field(
+        default=settings.DEFAULT_REQUESTS_PER_MINUTE,
+        description=(
+            "Client-side request budget, shared by every run and sensor using the same budget "
+            "file (the API allows 100 a minute per key). 0 turns the budget off."
+        ),
+    )
+    request_budget_period_seconds: float = Field(
+        default=60.0, description="Window of the request budget, in seconds."
+    )
+    request_budget_path: str | None = Field(
+        default=None,
+        description=(
+            "SQLite file holding the shared request budget. Unset means "
+            f"`{settings.REQUEST_BUDGET_FILE}` in the Dagster instance's folder."
         ),
     )
 
@@ -97,10 +115,67 @@ class AnalyticsApiResource(ConfigurableResource):
             )
         return self.api_key.strip()
 
-    def build_source(self, *, full_refresh: bool = False) -> DltSource:
+    def request_budget(
+        self, instance_dir: str | None, max_wait_seconds: float | None = None
+    ) -> RequestBudget | None:
+        """The shared request budget, or None when `requests_per_minute` is 0.
+
+        Args:
+            instance_dir: The Dagster instance's folder, where the budget file lives by default.
+            max_wait_seconds: Longest wait for the budget; None waits as long as it takes.
+        """
+        if self.requests_per_minute < 0 or self.request_budget_period_seconds <= 0:
+            raise AnalyticsConfigurationError(
+                "analytics_api.requests_per_minute must be 0 (off) or more, and "
+                "request_budget_period_seconds more than 0."
+            )
+        if self.requests_per_minute == 0:
+            return None
+        if self.request_budget_path:
+            path = Path(self.request_budget_path).expanduser()
+        else:
+            folder = instance_dir or os.environ.get("DAGSTER_HOME") or Path.cwd() / "data"
+            path = Path(folder) / settings.REQUEST_BUDGET_FILE
+        return RequestBudget(
+            requests=self.requests_per_minute,
+            period_seconds=self.request_budget_period_seconds,
+            state_path=path.resolve(),
+            max_wait_seconds=max_wait_seconds,
+        )
+
+    @contextmanager
+    def open_session(
+        self,
+        instance_dir: str | None = None,
+        *,
+        retries: bool = True,
+        max_wait_seconds: float | None = None,
+    ) -> Iterator[Session]:
+        """An HTTP session with this resource's retry policy and request budget, closed after.
+
+        Args:
+            instance_dir: The Dagster instance's folder (where the budget file lives).
+            retries: False sends each request once (sensors: the next tick is the retry).
+            max_wait_seconds: Longest wait for the request budget; None waits.
+        """
+        self.validated_base_url()
+        session = build_retrying_session(
+            max_retries=self.max_retries if retries else 0,
+            backoff_factor=self.backoff_factor,
+            max_retry_delay_seconds=self.max_retry_delay_seconds,
+            request_timeout_seconds=self.request_timeout_seconds,
+            budget=self.request_budget(instance_dir, max_wait_seconds),
+        )
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def build_source(self, session: Session, *, full_refresh: bool = False) -> DltSource:
         """The dlt source of the six endpoints, with this resource's key and knobs. No request.
 
         Args:
+            session: From `open_session`.
             full_refresh: Read every response instead of the incremental window.
         """
         if self.responses_lookback_hours < 0:
@@ -108,23 +183,27 @@ class AnalyticsApiResource(ConfigurableResource):
                 "analytics_api.responses_lookback_hours must be 0 or more; "
                 f"got {self.responses_lookback_hours}."
             )
+        if self.page_size < 1:
+            raise AnalyticsConfigurationError(
+                f"analytics_api.page_size must be at least 1; got {self.page_size}."
+            )
         return build_source(
             self.validated_base_url(),
             self.validated_api_key(),
+            session=session,
             page_size=self.page_size,
-            max_retries=self.max_retries,
-            backoff_factor=self.backoff_factor,
-            max_retry_delay_seconds=self.max_retry_delay_seconds,
-            request_timeout_seconds=self.request_timeout_seconds,
             responses_lookback_seconds=(
                 None if full_refresh else self.responses_lookback_hours * 3600
             ),
         )
 
-    def fetch_newest_response(self, timeout_seconds: float = 10.0) -> dict[str, Any] | None:
+    def fetch_newest_response(
+        self, instance_dir: str | None = None, timeout_seconds: float = 10.0
+    ) -> dict[str, Any] | None:
         """The newest response, from exactly one request (`limit=1`) and no retries.
 
-        Made for sensors: a tick must stay cheap and short, and the next tick is the retry.
+        Made for sensors: a tick must stay cheap and short, and the next tick is the retry. The
+        request takes its token from the same budget as the runs.
 
         Returns:
             The newest response record, or None when the API has no responses.
@@ -134,24 +213,25 @@ class AnalyticsApiResource(ConfigurableResource):
         """
         path = settings.ENDPOINT_PATHS[settings.PAGED_RESOURCE]
         url = self.validated_base_url() + path
-        try:
-            response = requests.get(
-                url,
-                params={settings.LIMIT_PARAM: 1},
-                headers={settings.API_KEY_HEADER: self.validated_api_key()},
-                timeout=timeout_seconds,
-            )
-        except requests.RequestException as error:
-            raise AnalyticsApiError(
-                f"GET {path}: {type(error).__name__} reaching {self.validated_base_url()}"
-            ) from None
+        headers = {settings.API_KEY_HEADER: self.validated_api_key()}
+        with self.open_session(
+            instance_dir, retries=False, max_wait_seconds=timeout_seconds
+        ) as session:
+            try:
+                response = session.get(
+                    url, params={settings.LIMIT_PARAM: 1}, headers=headers, timeout=timeout_seconds
+                )
+            except requests.RequestException as error:
+                raise AnalyticsApiError(
+                    f"GET {path}: {type(error).__name__} reaching {self.validated_base_url()}"
+                ) from None
         if response.status_code != 200:
             raise AnalyticsApiError(f"GET {path}: HTTP {response.status_code}")
         try:
             records = response.json()[settings.DATA_SELECTOR]
         except (ValueError, KeyError, TypeError):
             raise AnalyticsApiError(
-                f"GET {path}: the body is not a {{\"data\": [...]}} envelope"
+                f'GET {path}: the body is not a {{"data": [...]}} envelope'
             ) from None
         if not isinstance(records, list):
             raise AnalyticsApiError(f"GET {path}: `data` is not a list")
@@ -175,7 +255,7 @@ class WarehouseResource(ConfigurableResource):
     )
     pipelines_dir: str | None = Field(
         default=None,
-        description="dlt's working folder for pipelines; unset means dlt's default (~/.dlt/pipelines).",
+        description="dlt's working folder for pipelines; unset means dlt's default.",
     )
     lock_timeout_seconds: float = Field(
         default=3600.0,
@@ -254,6 +334,10 @@ class WarehouseResource(ConfigurableResource):
                 f"{settings.ENV_DUCKDB_PATH}: cannot create the folder {str(path.parent)!r}: "
                 f"{error.strerror}."
             ) from None
+        if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise AnalyticsConfigurationError(
+                f"{settings.ENV_DUCKDB_PATH}: {str(path)!r} is not writable by this process."
+            )
         return dlt.pipeline(
             pipeline_name=settings.PIPELINE_NAME,
             pipelines_dir=self.pipelines_dir,

@@ -20,7 +20,7 @@ from dagster import (
 )
 
 from analytics_assets import settings
-from analytics_assets.assets import asset_key_for
+from analytics_assets.assets import asset_key_for, instance_directory
 from analytics_assets.resources import (
     AnalyticsApiError,
     AnalyticsApiResource,
@@ -52,7 +52,11 @@ def _describe(marker: dict[str, str]) -> str:
 
 
 def build_new_responses_sensor(minimum_interval_seconds: int) -> SensorDefinition:
-    """The sensor, ticking at most every `minimum_interval_seconds` (ANALYTICS_SENSOR_INTERVAL_SECONDS)."""
+    """The sensor, ticking at most every `minimum_interval_seconds`.
+
+    Args:
+        minimum_interval_seconds: From ANALYTICS_SENSOR_INTERVAL_SECONDS.
+    """
 
     @sensor(
         name="new_responses_sensor",
@@ -68,7 +72,7 @@ def build_new_responses_sensor(minimum_interval_seconds: int) -> SensorDefinitio
         context: SensorEvaluationContext, analytics_api: AnalyticsApiResource
     ) -> SensorResult | SkipReason:
         try:
-            newest = analytics_api.fetch_newest_response()
+            newest = analytics_api.fetch_newest_response(instance_directory(context))
         except (AnalyticsApiError, AnalyticsConfigurationError) as error:
             return SkipReason(f"Could not read the newest response: {error}. Trying next tick.")
         if newest is None:

@@ -98,3 +98,8 @@ ENV_SENSOR_INTERVAL_SECONDS: Final = "ANALYTICS_SENSOR_INTERVAL_SECONDS"
 DEFAULT_SYNC_CRON: Final = "0 * * * *"  # hourly, on the hour
 DEFAULT_FULL_REFRESH_CRON: Final = "0 3 * * 0"  # weekly, Sunday 03:00
 DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300
+
+# Client-side request budget (the API allows 100 requests a minute per key), kept in a SQLite
+# file that every process of one Dagster instance shares: runs and the sensor alike.
+DEFAULT_REQUESTS_PER_MINUTE: Final = 100
+REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"

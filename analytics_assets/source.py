@@ -4,13 +4,18 @@
 `rest_api_source` with six resources, one per endpoint, that merge on `id`.
 Paging, retries and column hints come from `settings.py` and `columns.py`.
 
-Two things here are written by hand because dlt has no setting for them:
-`ShortPageOffsetPaginator` stops at the first short page (dlt's offset paginator
-stops only at an empty page or a total, and this API sends no total), and the
-retry session is dlt's own `Client`, configured with this project's policy.
+Written by hand because dlt has no setting for them: `ShortPageOffsetPaginator`
+stops at the first short page (dlt's offset paginator stops only at an empty page
+or a total, and this API sends no total), and `check_envelope` refuses bodies
+that are not the API's envelope (dlt would load nothing and report success). The
+retry session is dlt's own `Client`, configured with this project's policy, with
+requests-ratelimiter's adapter mounted for the client-side request budget.
 """
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dlt.extract.source import DltSource
 from dlt.sources.helpers.requests import Client
@@ -22,15 +27,19 @@ from dlt.sources.rest_api.typing import (
     IncrementalConfig,
     RESTAPIConfig,
 )
-from requests import Session
+from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
+from requests import Response, Session
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
+from requests_ratelimiter import LimiterAdapter
+from requests_ratelimiter.buckets import HostBucketFactory
 
 from analytics_assets import settings
 from analytics_assets.columns import table_columns
+from analytics_assets.errors import AnalyticsApiError
 
 
 class ShortPageOffsetPaginator(OffsetPaginator):
-    """Offset paging for an API that sends no total: the first page shorter than `limit` is the last.
+    """Offset paging for an API that sends no total: the first short page is the last.
 
     dlt's `OffsetPaginator` with `total_path=None` stops only at an empty page, which costs one
     request more than needed on every run.
@@ -49,24 +58,64 @@ class ShortPageOffsetPaginator(OffsetPaginator):
         return super()._stop_after_this_page(data) or len(data or ()) < self.limit
 
 
+@dataclass(frozen=True)
+class RequestBudget:
+    """A client-side request budget shared by every process that uses the same state file.
+
+    Attributes:
+        requests: Requests allowed per period.
+        period_seconds: Length of the rolling window.
+        state_path: SQLite file holding the budget, shared between processes (runs and sensor).
+        max_wait_seconds: Longest wait for the budget before a request gives up; None waits.
+    """
+
+    requests: int
+    period_seconds: float
+    state_path: Path
+    max_wait_seconds: float | None = None
+
+
+def _budget_adapter(budget: RequestBudget) -> LimiterAdapter:
+    budget.state_path.parent.mkdir(parents=True, exist_ok=True)
+    return LimiterAdapter(
+        limiter=Limiter(
+            HostBucketFactory(
+                rates=[Rate(budget.requests, int(Duration.SECOND * budget.period_seconds))],
+                bucket_class=SQLiteBucket,
+                bucket_init_kwargs={"path": budget.state_path, "use_file_lock": True},
+                bucket_name=settings.SOURCE_NAME,
+            ),
+            buffer_ms=50,
+        ),
+        per_host=False,
+        bucket_name=settings.SOURCE_NAME,
+        max_delay=budget.max_wait_seconds,
+        pool_maxsize=10,
+    )
+
+
 def build_retrying_session(
     *,
-    max_retries: int,
-    backoff_factor: float,
-    max_retry_delay_seconds: float,
-    request_timeout_seconds: float,
+    max_retries: int = settings.DEFAULT_MAX_RETRIES,
+    backoff_factor: float = settings.DEFAULT_BACKOFF_FACTOR,
+    max_retry_delay_seconds: float = settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
+    request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    budget: RequestBudget | None = None,
 ) -> Session:
     """A requests session that retries transient failures with dlt's retrying client.
 
     Retries 429, 500, 502, 503, 504, timeouts and dropped connections, honours `Retry-After`,
     and waits `backoff_factor * 2**n` seconds otherwise. Other statuses are returned untouched,
-    so the REST client raises on them at once.
+    so the REST client raises on them at once. With a budget, every attempt first takes a
+    token from it (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill
+    paces itself instead of running into the API's 429s.
 
     Args:
         max_retries: Retries after the first attempt (3 means 4 attempts in all).
         backoff_factor: Multiplier of the exponential wait between attempts, in seconds.
         max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included.
         request_timeout_seconds: Connect and read timeout of each attempt.
+        budget: Client-side request budget; None sends as fast as the API answers.
     """
     client = Client(
         request_timeout=request_timeout_seconds,
@@ -78,7 +127,52 @@ def build_retrying_session(
         request_max_retry_delay=max_retry_delay_seconds,
         respect_retry_after_header=True,
     )
-    return client.session
+    session = client.session
+    if budget is not None:
+        adapter = _budget_adapter(budget)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session
+
+
+def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
+    """Fail on a body that is not `{"data": [records with id]}`, naming the endpoint.
+
+    dlt's `data_selector` finds nothing in `{"items": []}` and loads nothing, reporting success;
+    a proxy's HTML page fails deep in dlt with a JSON error. Error statuses pass through untouched
+    for the retry policy and dlt's status check. The parsed body is kept on the response so dlt
+    does not parse it a second time.
+    """
+    if not response.ok:
+        return response
+    path = urlsplit(response.url).path
+    try:
+        body = response.json()
+    except ValueError:
+        content_type = response.headers.get("Content-Type", "none")
+        raise AnalyticsApiError(
+            f"GET {path} answered HTTP {response.status_code} with a body that is not JSON "
+            f"(Content-Type: {content_type}); a proxy or login page may be in the way."
+        ) from None
+    if not isinstance(body, dict) or settings.DATA_SELECTOR not in body:
+        keys = sorted(body)[:5] if isinstance(body, dict) else type(body).__name__
+        raise AnalyticsApiError(
+            f'GET {path} answered without the {{"data": [...]}} envelope (got {keys}); '
+            "refusing to load nothing and call it a success."
+        )
+    records = body[settings.DATA_SELECTOR]
+    if not isinstance(records, list):
+        raise AnalyticsApiError(
+            f"GET {path}: `data` is a {type(records).__name__}, not a list of records."
+        )
+    for position, record in enumerate(records):
+        if not isinstance(record, dict) or record.get(settings.PRIMARY_KEY) in (None, ""):
+            raise AnalyticsApiError(
+                f"GET {path}: record {position} of the page has no `{settings.PRIMARY_KEY}`; "
+                "it cannot be merged."
+            )
+    response.json = lambda *a, **k: body  # type: ignore[method-assign]
+    return response
 
 
 def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +217,7 @@ def _endpoint_resource(
         )
         if responses_lookback_seconds is not None:
             endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
+    endpoint["response_actions"] = [check_envelope]
     return {
         "name": name,
         "endpoint": endpoint,
@@ -135,11 +230,8 @@ def build_source(
     base_url: str,
     api_key: str,
     *,
+    session: Session | None = None,
     page_size: int = settings.DEFAULT_PAGE_SIZE,
-    max_retries: int = settings.DEFAULT_MAX_RETRIES,
-    backoff_factor: float = settings.DEFAULT_BACKOFF_FACTOR,
-    max_retry_delay_seconds: float = settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
-    request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
     responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
 ) -> DltSource:
     """Build the dlt source of the six API endpoints. Makes no request.
@@ -147,11 +239,9 @@ def build_source(
     Args:
         base_url: Root the endpoint paths hang off, e.g. `https://app.formbricks.com/api`.
         api_key: Management API key, sent in the `x-api-key` header.
+        session: The HTTP session, normally from `build_retrying_session`; None builds one with
+            the default retry policy and no request budget.
         page_size: Responses per page (`limit`).
-        max_retries: Retries of a transient failure after the first attempt.
-        backoff_factor: Exponential backoff multiplier, in seconds.
-        max_retry_delay_seconds: Longest single wait between attempts.
-        request_timeout_seconds: Timeout of each attempt.
         responses_lookback_seconds: Load responses incrementally, re-reading this many seconds
             behind the newest `createdAt` already loaded. None reads every response (full refresh).
 
@@ -167,12 +257,7 @@ def build_source(
                 "api_key": api_key,
                 "location": "header",
             },
-            "session": build_retrying_session(
-                max_retries=max_retries,
-                backoff_factor=backoff_factor,
-                max_retry_delay_seconds=max_retry_delay_seconds,
-                request_timeout_seconds=request_timeout_seconds,
-            ),
+            "session": session if session is not None else build_retrying_session(),
         },
         "resource_defaults": {
             "primary_key": settings.PRIMARY_KEY,

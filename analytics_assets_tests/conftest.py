@@ -1,4 +1,4 @@
-"""Fixtures: a sample API on localhost over real HTTP, and resources pointed at it and at a tmp DuckDB."""
+"""Fixtures: the sample API over real HTTP, and resources aimed at it and a tmp DuckDB."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime

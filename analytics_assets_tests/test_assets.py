@@ -66,9 +66,7 @@ def test_requests_carry_the_key_and_page_responses_by_100(
     full_pages, rest = divmod(RESPONSE_COUNT, 100)
     assert len(response_requests) == full_pages + 1
     assert [r.query.get("limit") for r in response_requests] == ["100"] * (full_pages + 1)
-    assert [int(r.query["skip"]) for r in response_requests] == list(
-        range(0, RESPONSE_COUNT, 100)
-    )
+    assert [int(r.query["skip"]) for r in response_requests] == list(range(0, RESPONSE_COUNT, 100))
     for table, path in settings.ENDPOINT_PATHS.items():
         if table != "responses":
             assert sample_api.request_count(path) == 1, path
@@ -99,9 +97,7 @@ def test_response_values_survive_the_load(
     assert tags == sum(len(r["tags"]) for r in sample_dataset.rows("responses"))
 
 
-def test_declared_columns_exist_even_when_always_null(
-    resources: dict, duckdb_path: Path
-) -> None:
+def test_declared_columns_exist_even_when_always_null(resources: dict, duckdb_path: Path) -> None:
     _materialize_all(resources)
 
     columns = {
@@ -120,7 +116,9 @@ def test_declared_columns_exist_even_when_always_null(
         ("surveys", "segment"),
     ]:
         assert (table, column) in columns
-    assert query(duckdb_path, "SELECT count(*) FROM analytics.responses WHERE single_use_id IS NOT NULL") == [(0,)]
+    assert query(
+        duckdb_path, "SELECT count(*) FROM analytics.responses WHERE single_use_id IS NOT NULL"
+    ) == [(0,)]
 
 
 def test_materializations_report_row_count_and_schema(
@@ -128,9 +126,7 @@ def test_materializations_report_row_count_and_schema(
 ) -> None:
     result = _materialize_all(resources)
 
-    materializations = {
-        m.asset_key: m for m in result.get_asset_materialization_events()
-    }
+    materializations = {m.asset_key: m for m in result.get_asset_materialization_events()}
     assert set(materializations) == {
         AssetKey(["analytics_api", table]) for table in settings.ENDPOINT_PATHS
     }
@@ -153,11 +149,14 @@ def test_subset_loads_only_the_selected_endpoint(
     )
     assert result.success
     assert sample_api.request_count() == 1
-    tables = {row[0] for row in query(
-        duckdb_path,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' "
-        "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
-    )}
+    tables = {
+        row[0]
+        for row in query(
+            duckdb_path,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' "
+            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+        )
+    }
     assert tables == {"webhooks"}
 
 
@@ -186,5 +185,8 @@ def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
     result = materialize([analytics_api_assets], resources=resources, raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
-    assert "ANALYTICS_DUCKDB_PATH" in str(failure.cause or failure) or "ANALYTICS_DUCKDB_PATH" in failure.message
+    assert (
+        "ANALYTICS_DUCKDB_PATH" in str(failure.cause or failure)
+        or "ANALYTICS_DUCKDB_PATH" in failure.message
+    )
     assert sample_api.request_count() == 0

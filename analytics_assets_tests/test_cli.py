@@ -1,4 +1,4 @@
-"""The front door, run as a user runs it: `dagster asset materialize` and `analytics-assets demo`."""
+"""The front door as a user runs it: `dagster asset materialize` and `analytics-assets demo`."""
 
 import json
 import os
@@ -52,7 +52,9 @@ def test_dagster_cli_materializes_every_row_exactly_once_twice(
         )
         assert completed.returncode == 0, completed.stderr[-4000:]
         for table in settings.ENDPOINT_PATHS:
-            expected = sorted(r["id"] for r in sample_dataset.rows(ENDPOINT_NAMES.get(table, table)))
+            expected = sorted(
+                r["id"] for r in sample_dataset.rows(ENDPOINT_NAMES.get(table, table))
+            )
             assert table_ids(duckdb_path, table) == expected, table
 
 
@@ -98,9 +100,18 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
     duckdb_path = tmp_path / "demo.duckdb"
     demo = subprocess.Popen(
         [
-            sys.executable, "-m", "analytics_assets.cli", "demo",
-            "--ui-port", str(ui_port), "--api-port", str(api_port),
-            "--responses", "345", "--duckdb-path", str(duckdb_path),
+            sys.executable,
+            "-m",
+            "analytics_assets.cli",
+            "demo",
+            "--ui-port",
+            str(ui_port),
+            "--api-port",
+            str(api_port),
+            "--responses",
+            "345",
+            "--duckdb-path",
+            str(duckdb_path),
         ],  # fmt: skip
         cwd=PROJECT_DIR,
         env=_env(HOME=str(tmp_path)),

@@ -58,4 +58,6 @@ def test_two_sync_runs_at_once_both_succeed_and_tables_stay_exact(
         records = instance.get_run_records()
         assert [r.dagster_run.status for r in records] == [DagsterRunStatus.SUCCESS] * 2
     # Each run loaded once, one after the other: two completed dlt loads.
-    assert query(duckdb_path, "SELECT count(*) FROM analytics._dlt_loads WHERE status = 0") == [(2,)]
+    assert query(duckdb_path, "SELECT count(*) FROM analytics._dlt_loads WHERE status = 0") == [
+        (2,)
+    ]

@@ -41,7 +41,15 @@ def test_definitions_import_with_no_environment_and_write_nothing(tmp_path: Path
 
 def test_dagster_definitions_validate_passes_with_no_environment(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "analytics_assets.definitions"],
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "definitions",
+            "validate",
+            "-m",
+            "analytics_assets.definitions",
+        ],
         cwd=PROJECT_DIR,
         env=_clean_env(tmp_path),
         capture_output=True,

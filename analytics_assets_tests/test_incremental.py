@@ -1,4 +1,4 @@
-"""Incremental sync of responses, the no-change sync and the full refresh, against the sample API."""
+"""Incremental sync of responses, the no-change sync and the full refresh, on the sample API."""
 
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,9 +29,7 @@ def _run(resources: dict, job_name: str):
 
 
 def _responses_metadata(result) -> dict:
-    [event] = [
-        e for e in result.get_asset_materialization_events() if e.asset_key == RESPONSES_KEY
-    ]
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == RESPONSES_KEY]
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
@@ -120,7 +118,9 @@ def test_cursor_survives_a_wiped_working_folder(
 
     assert sample_api.request_count(RESPONSES_PATH) == 1
     assert _responses_metadata(result)["rows_new"] == 20
-    assert table_ids(duckdb_path, "responses") == sorted(r["id"] for r in sample_dataset.rows("responses"))
+    assert table_ids(duckdb_path, "responses") == sorted(
+        r["id"] for r in sample_dataset.rows("responses")
+    )
 
 
 def test_full_refresh_heals_an_edit_to_the_oldest_response(

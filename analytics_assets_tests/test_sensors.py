@@ -303,7 +303,7 @@ def test_body_without_data_envelope_skips(
 
     _assert_skipped_with_cursor_kept(result, cursor)
     assert result.skip_message == (
-        f'Could not read the newest response: GET {RESPONSES_PATH}: the body is not a '
+        f"Could not read the newest response: GET {RESPONSES_PATH}: the body is not a "
         '{"data": [...]} envelope. Trying next tick.'
     )
     assert [r.status for r in sample_api.requests] == [200]

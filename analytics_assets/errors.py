@@ -1,0 +1,100 @@
+"""The project's errors, and the translation of a failed dlt run into one a person can act on.
+
+dlt reports a failed request as a chain (`PipelineStepFailed` -> `ResourceExtractionError` ->
+`HTTPError`) whose top message is about dlt, not about the API. `explain_load_failure` finds the
+cause and says which endpoint failed, how, and what to do; the original chain stays attached.
+"""
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import requests
+
+from analytics_assets import settings
+
+
+class AnalyticsConfigurationError(ValueError):
+    """A setting of the project is missing or malformed; raised before any request is made."""
+
+
+class AnalyticsApiError(RuntimeError):
+    """The API answered with an error status or a body that breaks its contract."""
+
+
+class AnalyticsLoadError(RuntimeError):
+    """A load failed; the message names the endpoint, the cause and what to do."""
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and everything it wraps, outermost first (dlt keeps some in `.exception`)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(
+            [getattr(current, "exception", None), current.__cause__, current.__context__]
+        )
+
+
+def _endpoint_of(error: BaseException) -> str:
+    for cause in _causes(error):
+        resource = getattr(cause, "pipe_name", None)
+        if isinstance(resource, str) and resource in settings.ENDPOINT_PATHS:
+            return f"{resource} (GET {settings.ENDPOINT_PATHS[resource]})"
+    for cause in _causes(error):
+        response = getattr(cause, "response", None)
+        if isinstance(response, requests.Response):
+            return f"GET {urlsplit(response.url).path}"
+    return "the analytics API"
+
+
+def explain_load_failure(error: BaseException, *, attempts: int) -> BaseException:
+    """An `AnalyticsLoadError` describing why a load failed, or `error` itself if not API-related.
+
+    Args:
+        error: What `pipeline.run` raised.
+        attempts: Attempts each request was given (retries + 1), quoted in the message.
+    """
+    endpoint = _endpoint_of(error)
+    nothing_lost = (
+        "No table was changed by this run; the next successful run loads everything it missed."
+    )
+    for cause in _causes(error):
+        if isinstance(cause, (AnalyticsApiError, AnalyticsConfigurationError)):
+            return AnalyticsLoadError(f"{endpoint}: {cause} {nothing_lost}")
+        if isinstance(cause, requests.HTTPError) and cause.response is not None:
+            status = cause.response.status_code
+            if status in (401, 403):
+                return AnalyticsLoadError(
+                    f"{endpoint}: the API rejected the key (HTTP {status}). Check "
+                    f"{settings.ENV_API_KEY} (resource analytics_api, field api_key): it must be "
+                    f"a management API key with access to this environment. {nothing_lost}"
+                )
+            if status == 429:
+                return AnalyticsLoadError(
+                    f"{endpoint}: the API kept answering HTTP 429 (rate limited) after {attempts} "
+                    "attempts. Lower analytics_api.requests_per_minute, or run again later. "
+                    f"{nothing_lost}"
+                )
+            if status >= 500:
+                return AnalyticsLoadError(
+                    f"{endpoint}: the API failed with HTTP {status} on all {attempts} attempts. "
+                    f"It is having trouble; run again later. {nothing_lost}"
+                )
+            if status == 404:
+                return AnalyticsLoadError(
+                    f"{endpoint}: HTTP 404. Check {settings.ENV_API_BASE_URL}: it is the root "
+                    "the paths hang off, e.g. https://app.formbricks.com/api. " + nothing_lost
+                )
+            return AnalyticsLoadError(f"{endpoint}: HTTP {status}. {nothing_lost}")
+        if isinstance(cause, (requests.ConnectionError, requests.Timeout)):
+            kind = "timed out" if isinstance(cause, requests.Timeout) else "could not connect"
+            return AnalyticsLoadError(
+                f"{endpoint}: {kind} on all {attempts} attempts ({type(cause).__name__}). Check "
+                f"{settings.ENV_API_BASE_URL} and the network, or run again later. {nothing_lost}"
+            )
+    return error
