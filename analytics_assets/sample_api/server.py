@@ -93,6 +93,7 @@ class RequestRecord:
         query: Query parameters (first value of each).
         headers: Request headers, names lower-cased.
         status: Status answered; 0 when the connection was dropped without an answer.
+        received_at: `time.monotonic()` when the request arrived.
     """
 
     method: str
@@ -100,6 +101,7 @@ class RequestRecord:
     query: dict[str, str]
     headers: dict[str, str]
     status: int
+    received_at: float = 0.0
 
 
 @dataclass
@@ -139,6 +141,7 @@ class SampleApiServer:
         host: str = "127.0.0.1",
         port: int = 0,
         rate_limit_per_minute: int | None = None,
+        rate_limit_window_seconds: float = RATE_WINDOW_SECONDS,
     ) -> None:
         """Configure the server (nothing listens until `start()`).
 
@@ -147,12 +150,14 @@ class SampleApiServer:
             api_key: The only key accepted in the `x-api-key` header.
             host: Interface to bind.
             port: Port to bind; 0 picks a free one.
-            rate_limit_per_minute: Requests allowed per key in any rolling 60 s; None for no limit.
+            rate_limit_per_minute: Requests allowed per key in any rolling window; None: no limit.
+            rate_limit_window_seconds: The window (60 s, as the real API; tests shorten it).
         """
         self.dataset = dataset
         self.api_key = api_key
         self.host = host
         self.rate_limit_per_minute = rate_limit_per_minute
+        self.rate_limit_window_seconds = rate_limit_window_seconds
         self._requested_port = port
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -324,7 +329,7 @@ class SampleApiServer:
         now = time.monotonic()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - RATE_WINDOW_SECONDS:
+            while hits and hits[0] <= now - self.rate_limit_window_seconds:
                 hits.popleft()
             if len(hits) >= self.rate_limit_per_minute:
                 return False
@@ -529,6 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(app._answer_control(method, path, query, body))
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
+        received_at = time.monotonic()
         reply = app._answer_api(method, path, query, headers)
         app._record(
             RequestRecord(
@@ -537,6 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
                 query=query,
                 headers=headers,
                 status=0 if reply.drop_connection else reply.status,
+                received_at=received_at,
             )
         )
         if reply.delay > 0:

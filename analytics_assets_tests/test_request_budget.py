@@ -1,0 +1,144 @@
+"""The client-side request budget: a backfill paces itself, and processes share one budget."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dagster import materialize
+
+from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
+from analytics_assets.resources import AnalyticsApiError, AnalyticsApiResource
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import TEST_API_KEY, table_ids
+
+# A short window keeps the test quick; the API's own is 60 s with the same arithmetic.
+BUDGET = 12
+WINDOW_SECONDS = 3.0
+RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+
+
+@pytest.fixture
+def limited_api(sample_dataset: SampleDataset):
+    """A sample API that answers 429 beyond BUDGET requests in any WINDOW_SECONDS."""
+    with SampleApiServer(
+        dataset=sample_dataset,
+        api_key=TEST_API_KEY,
+        rate_limit_per_minute=BUDGET,
+        rate_limit_window_seconds=WINDOW_SECONDS,
+    ) as server:
+        yield server
+
+
+def _api(base_url: str, budget_path: Path, requests_per_window: int) -> AnalyticsApiResource:
+    return AnalyticsApiResource(
+        base_url=base_url,
+        api_key=TEST_API_KEY,
+        backoff_factor=0.05,
+        requests_per_minute=requests_per_window,
+        request_budget_period_seconds=WINDOW_SECONDS,
+        request_budget_path=str(budget_path),
+    )
+
+
+def test_a_backfill_larger_than_the_budget_paces_itself_and_never_meets_a_429(
+    limited_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, tmp_path: Path
+) -> None:
+    resources["analytics_api"] = _api(limited_api.base_url, tmp_path / "budget.sqlite", BUDGET)
+
+    result = materialize([analytics_api_assets], resources=resources)
+
+    assert result.success
+    statuses = [r.status for r in limited_api.requests]
+    seen = [(r.path, r.query.get("skip"), r.status) for r in limited_api.requests]
+    # 23 full pages and a short one, and one request per other endpoint.
+    assert len(statuses) == 24 + 5, seen
+    assert 429 not in statuses
+    assert table_ids(resources["warehouse"].resolved_duckdb_path(), "responses") == sorted(
+        r["id"] for r in sample_dataset.rows("responses")
+    )
+
+
+def test_without_the_budget_the_same_backfill_runs_into_429s(
+    limited_api: SampleApiServer, resources: dict, tmp_path: Path
+) -> None:
+    resources["analytics_api"] = _api(limited_api.base_url, tmp_path / "budget.sqlite", 0)
+
+    result = materialize([analytics_api_assets], resources=resources, raise_on_error=False)
+
+    assert not result.success
+    assert 429 in [r.status for r in limited_api.requests]
+    error = result.get_step_failure_events()[0].step_failure_data.error
+    message = error.cause.message  # the step's own error, under Dagster's wrapper
+    assert message.startswith("analytics_assets.errors.AnalyticsLoadError: responses (GET ")
+    assert "HTTP 429" in message
+    assert "requests_per_minute" in message
+
+
+_WORKER = """
+import sys
+from analytics_assets.resources import AnalyticsApiResource
+api = AnalyticsApiResource(
+    base_url=sys.argv[1], api_key=sys.argv[2], requests_per_minute=int(sys.argv[3]),
+    request_budget_period_seconds=float(sys.argv[4]), request_budget_path=sys.argv[5],
+    max_retries=0,
+)
+with api.open_session() as session:
+    for _ in range(int(sys.argv[6])):
+        session.get(sys.argv[1] + "/v1/webhooks", headers={"x-api-key": sys.argv[2]})
+"""
+
+
+def test_processes_sharing_the_budget_file_stay_inside_it_together(
+    limited_api: SampleApiServer, tmp_path: Path
+) -> None:
+    budget_path = tmp_path / "budget.sqlite"
+    per_process = 15
+    args = [limited_api.base_url, TEST_API_KEY, str(BUDGET), str(WINDOW_SECONDS), str(budget_path)]
+    started = time.monotonic()
+    workers = [
+        subprocess.Popen([sys.executable, "-c", _WORKER, *args, str(per_process)]) for _ in range(2)
+    ]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    elapsed = time.monotonic() - started
+
+    statuses = [r.status for r in limited_api.requests]
+    assert statuses == [200] * (2 * per_process)
+    # 30 requests through one budget of 12 per 3 s need at least two full windows.
+    assert elapsed >= 2 * WINDOW_SECONDS
+
+
+def test_the_sensor_request_counts_against_the_budget_and_gives_up_instead_of_waiting_long(
+    limited_api: SampleApiServer, tmp_path: Path
+) -> None:
+    budget_path = tmp_path / "budget.sqlite"
+    api = _api(limited_api.base_url, budget_path, 3)
+    with api.open_session() as session:
+        for _ in range(3):
+            session.get(limited_api.base_url + "/v1/webhooks", headers={"x-api-key": TEST_API_KEY})
+    slow_window = AnalyticsApiResource(
+        base_url=limited_api.base_url,
+        api_key=TEST_API_KEY,
+        requests_per_minute=3,
+        request_budget_period_seconds=60,
+        request_budget_path=str(budget_path),
+    )
+
+    with pytest.raises(AnalyticsApiError, match="Timeout"):
+        slow_window.fetch_newest_response(timeout_seconds=0.5)
+    assert limited_api.request_count(RESPONSES_PATH) == 0
+
+
+def test_budget_file_lives_in_the_instance_folder_by_default(tmp_path: Path) -> None:
+    api = AnalyticsApiResource(base_url="http://127.0.0.1:1/api", api_key="k")
+    budget = api.request_budget(str(tmp_path))
+    assert budget is not None
+    assert budget.state_path == tmp_path / settings.REQUEST_BUDGET_FILE
+    assert budget.requests == 100
+    assert budget.period_seconds == 60
+    off = AnalyticsApiResource(
+        base_url="http://127.0.0.1:1/api", api_key="k", requests_per_minute=0
+    )
+    assert off.request_budget(str(tmp_path)) is None
