@@ -38,7 +38,6 @@ from analytics_assets.source import build_source
 _PLACEHOLDER_BASE_URL = "https://analytics-api.invalid/api"
 _PLACEHOLDER_API_KEY = "placeholder"  # noqa: S105
 
-POOL = "analytics_api_dlt"
 PROGRESS_LOG_PERIOD_SECONDS = 5.0
 
 
@@ -126,7 +125,7 @@ def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> di
     dlt_pipeline=None,  # type: ignore[arg-type]
     name="analytics_api_ingestion",
     dagster_dlt_translator=AnalyticsApiTranslator(),
-    pool=POOL,
+    pool=settings.WAREHOUSE_POOL,
 )
 def analytics_api_assets(
     context: AssetExecutionContext,

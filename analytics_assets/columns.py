@@ -19,6 +19,7 @@ adds later are not listed here and still evolve into the tables.
 import copy
 
 from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
+from dlt.extract.hints import make_nested_hints
 
 
 def _column(data_type: str, *, nullable: bool = True) -> TColumnSchema:
@@ -152,3 +153,48 @@ _TABLE_COLUMNS: dict[str, TTableSchemaColumns] = {
 def table_columns(resource_name: str) -> TTableSchemaColumns:
     """A fresh copy of one table's declared columns (dlt annotates the hints it is given)."""
     return copy.deepcopy(_TABLE_COLUMNS[resource_name])
+
+
+def _named(columns: dict[str, TColumnSchema]) -> dict[str, TColumnSchema]:
+    for name, column in columns.items():
+        column["name"] = name
+    return columns
+
+
+def survey_questions_hints() -> dict:
+    """Nested hints for `surveys__questions`, which the analytics join answers to.
+
+    Declared so `type` and `range` exist even in an account without rating questions.
+    """
+    columns = _named(
+        {
+            "id": _column("text", nullable=False),
+            "type": _column("text"),
+            "range": _column("bigint"),
+            "scale": _column("text"),
+            "required": _column("bool"),
+            "headline__default": _column("text"),
+        }
+    )
+    return {"questions": make_nested_hints(columns=columns)}
+
+
+def answers_table_hints() -> dict:
+    """Nested hints for `responses__answers` (one row per response and answered question).
+
+    `value` is the answer as the API sent it, JSON-encoded (a number, a text, a list of choices);
+    `value_number` and `value_text` repeat it typed when it is a number or a text, so SQL can
+    average ratings and count choices without JSON functions.
+    """
+    columns = _named(
+        {
+            "response_id": _column("text", nullable=False),
+            "survey_id": _column("text"),
+            "question_id": _column("text", nullable=False),
+            "value": _column("text"),
+            "value_number": _column("double"),
+            "value_text": _column("text"),
+            "ttc_ms": _column("bigint"),
+        }
+    )
+    return {"answers": make_nested_hints(columns=columns)}

@@ -11,6 +11,8 @@ Read when the code location loads, each optional with a default:
 - `ANALYTICS_SYNC_CRON`: incremental sync schedule (default hourly, `0 * * * *`).
 - `ANALYTICS_FULL_REFRESH_CRON`: full refresh schedule (default Sundays 03:00, `0 3 * * 0`).
 - `ANALYTICS_SENSOR_INTERVAL_SECONDS`: least time between new-response sensor ticks (default 300).
+- `ANALYTICS_FRESHNESS_HOURS`: oldest acceptable age of the newest responses load before the
+  freshness check warns (default 2).
 """
 
 from dagster import Definitions, EnvVar
@@ -18,7 +20,14 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
+from analytics_assets.checks import (
+    DEFAULT_FRESHNESS_HOURS,
+    ENV_FRESHNESS_HOURS,
+    build_freshness_checks,
+    raw_table_checks,
+)
 from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.marts import analytics_automation_sensor, analytics_marts
 from analytics_assets.resources import (
     AnalyticsApiResource,
     AnalyticsConfigurationError,
@@ -39,8 +48,21 @@ def _sensor_interval_seconds() -> int:
     return int(raw)
 
 
+def _freshness_hours() -> float:
+    raw = EnvVar(ENV_FRESHNESS_HOURS).get_value(str(DEFAULT_FRESHNESS_HOURS)) or ""
+    try:
+        return float(raw)
+    except ValueError:
+        raise AnalyticsConfigurationError(
+            f"{ENV_FRESHNESS_HOURS}={raw!r} must be a number of hours above 0."
+        ) from None
+
+
+freshness_checks, freshness_sensor = build_freshness_checks(_freshness_hours())
+
 defs = Definitions(
-    assets=[analytics_api_assets],
+    assets=[analytics_api_assets, analytics_marts],
+    asset_checks=[raw_table_checks, *freshness_checks],
     jobs=[analytics_api_sync, analytics_api_full_refresh],
     schedules=build_schedules(
         sync_cron=EnvVar(settings.ENV_SYNC_CRON).get_value(settings.DEFAULT_SYNC_CRON) or "",
@@ -49,7 +71,11 @@ defs = Definitions(
         )
         or "",
     ),
-    sensors=[build_new_responses_sensor(_sensor_interval_seconds())],
+    sensors=[
+        build_new_responses_sensor(_sensor_interval_seconds()),
+        analytics_automation_sensor,
+        freshness_sensor,
+    ],
     resources={
         "dlt": DagsterDltResource(),
         "analytics_api": AnalyticsApiResource(

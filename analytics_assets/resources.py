@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
+from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract.source import DltSource
 from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
@@ -26,7 +27,12 @@ from requests import Session
 
 from analytics_assets import settings
 from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
-from analytics_assets.source import RequestBudget, build_retrying_session, build_source
+from analytics_assets.source import (
+    RequestBudget,
+    build_retrying_session,
+    build_source,
+    close_session,
+)
 
 __all__ = [
     "AnalyticsApiError",
@@ -169,7 +175,7 @@ class AnalyticsApiResource(ConfigurableResource):
         try:
             yield session
         finally:
-            session.close()
+            close_session(session)
 
     def build_source(self, session: Session, *, full_refresh: bool = False) -> DltSource:
         """The dlt source of the six endpoints, with this resource's key and knobs. No request.
@@ -284,6 +290,35 @@ class WarehouseResource(ConfigurableResource):
             )
         return path
 
+    def _lock_paths(self, pipeline: Pipeline | None) -> list[Path]:
+        duckdb_path = self.resolved_duckdb_path()
+        paths = [duckdb_path.with_name(duckdb_path.name + ".lock")]
+        if pipeline is not None:
+            paths.insert(0, Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.lock")
+        return paths
+
+    @contextmanager
+    def _hold_locks(self, lock_paths: list[Path], log: logging.Logger) -> Iterator[None]:
+        """Take file locks in a fixed order, waiting up to `lock_timeout_seconds` for each."""
+        with ExitStack() as held:
+            for lock_path in lock_paths:
+                lock_path.parent.mkdir(parents=True, exist_ok=True)
+                lock = FileLock(lock_path)
+                try:
+                    lock.acquire(timeout=0)
+                except LockTimeout:
+                    log.info(f"Another process holds {lock_path}; waiting for it to finish.")
+                    try:
+                        lock.acquire(timeout=self.lock_timeout_seconds)
+                    except LockTimeout:
+                        raise AnalyticsConfigurationError(
+                            f"Another process held {lock_path} for more than "
+                            f"{self.lock_timeout_seconds:.0f} s; is a run stuck? "
+                            "(warehouse.lock_timeout_seconds)"
+                        ) from None
+                held.callback(lock.release)
+            yield
+
     @contextmanager
     def exclusive_load(self, pipeline: Pipeline, log: logging.Logger) -> Iterator[None]:
         """Hold file locks on dlt's working folder and the DuckDB file while a load runs.
@@ -296,29 +331,19 @@ class WarehouseResource(ConfigurableResource):
             pipeline: The pipeline about to load.
             log: Where to say that the load is waiting.
         """
-        duckdb_path = self.resolved_duckdb_path()
-        lock_paths = [
-            Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.lock",
-            duckdb_path.with_name(duckdb_path.name + ".lock"),
-        ]
-        with ExitStack() as held:
-            for lock_path in lock_paths:
-                lock_path.parent.mkdir(parents=True, exist_ok=True)
-                lock = FileLock(lock_path)
-                try:
-                    lock.acquire(timeout=0)
-                except LockTimeout:
-                    log.info(f"Another load holds {lock_path}; waiting for it to finish.")
-                    try:
-                        lock.acquire(timeout=self.lock_timeout_seconds)
-                    except LockTimeout:
-                        raise AnalyticsConfigurationError(
-                            f"Another load of pipeline {pipeline.pipeline_name!r} held "
-                            f"{lock_path} for more than {self.lock_timeout_seconds:.0f} s; "
-                            "is a run stuck? (warehouse.lock_timeout_seconds)"
-                        ) from None
-                held.callback(lock.release)
+        with self._hold_locks(self._lock_paths(pipeline), log):
             yield
+
+    @contextmanager
+    def connect(self, log: logging.Logger) -> Iterator[SqlClientBase]:
+        """A SQL client on the warehouse (dataset `analytics`), holding the DuckDB file's lock.
+
+        Analytics and checks use it to read the raw tables and write their own; DuckDB allows one
+        writing process at a time, so they wait for a running load instead of failing.
+        """
+        pipeline = self.build_pipeline()
+        with self._hold_locks(self._lock_paths(None), log), pipeline.sql_client() as client:
+            yield client
 
     def build_pipeline(self, progress: object = None) -> Pipeline:
         """The dlt pipeline `analytics_api` into dataset `analytics` of the DuckDB file.

@@ -23,6 +23,17 @@ DATASET_NAME: Final = "analytics"
 ASSET_KEY_PREFIX: Final = "analytics_api"
 GROUP_NAME: Final = "analytics_api"
 
+# The analytics built on the raw tables: their own schema beside `analytics`, asset keys
+# `analytics/<table>`, group `analytics`.
+MARTS_DATASET_NAME: Final = "analytics_marts"
+MARTS_KEY_PREFIX: Final = "analytics"
+MARTS_GROUP_NAME: Final = "analytics"
+
+# Every step that writes the warehouse runs in this Dagster pool (limit 1 in dagster.yaml):
+# DuckDB has one writing process at a time, and two dlt loads would collide in dlt's folder.
+WAREHOUSE_POOL: Final = "analytics_warehouse"
+OWNERS: Final = ["team:data-platform"]
+
 API_KEY_HEADER: Final = "x-api-key"
 DATA_SELECTOR: Final = "data"
 PRIMARY_KEY: Final = "id"
@@ -41,6 +52,9 @@ PAGED_RESOURCE: Final = "responses"
 # Nested objects the API sends as null when absent (a response without a contact; `person`
 # is the field's name before the API renamed it).
 NULLABLE_OBJECT_FIELDS: Final = ("contact", "person")
+
+# The long answers table: `responses.answers` as dlt's child table `responses__answers`.
+ANSWERS_FIELD: Final = "answers"
 
 # Paging of /responses: offset paging with `limit` and `skip`, no total count.
 DEFAULT_PAGE_SIZE: Final = 100

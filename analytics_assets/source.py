@@ -12,6 +12,7 @@ retry session is dlt's own `Client`, configured with this project's policy, with
 requests-ratelimiter's adapter mounted for the client-side request budget.
 """
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from requests_ratelimiter import LimiterAdapter
 from requests_ratelimiter.buckets import HostBucketFactory
 
 from analytics_assets import settings
-from analytics_assets.columns import table_columns
+from analytics_assets.columns import answers_table_hints, survey_questions_hints, table_columns
 from analytics_assets.errors import AnalyticsApiError
 
 
@@ -90,8 +91,23 @@ def _budget_adapter(budget: RequestBudget) -> LimiterAdapter:
         per_host=False,
         bucket_name=settings.SOURCE_NAME,
         max_delay=budget.max_wait_seconds,
+        # A 429 is the retry policy's business: by default the adapter would also fill the
+        # shared bucket on one, stalling every process for a whole period.
+        limit_statuses=(),
         pool_maxsize=10,
     )
+
+
+def close_session(session: Session) -> None:
+    """Close a session from `build_retrying_session`, and its request budget's limiter thread."""
+    limiters = {
+        id(adapter.limiter): adapter.limiter
+        for adapter in session.adapters.values()
+        if isinstance(adapter, LimiterAdapter)
+    }
+    session.close()
+    for limiter in limiters.values():
+        limiter.close()
 
 
 def build_retrying_session(
@@ -187,6 +203,46 @@ def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _answer_row(
+    record: dict[str, Any], question_id: str, value: Any, ttc: dict[str, Any]
+) -> dict[str, Any]:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    is_choice_list = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    seconds = ttc.get(question_id)
+    return {
+        "response_id": record.get(settings.PRIMARY_KEY),
+        "survey_id": record.get("surveyId"),
+        "question_id": question_id,
+        # The answer as the API sent it, JSON-encoded into one text column: a json column would
+        # split scalars into per-type variant columns.
+        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "value_number": float(value) if is_number else None,
+        "value_text": value if isinstance(value, str) else None,
+        "ttc_ms": seconds if isinstance(seconds, int) and not isinstance(seconds, bool) else None,
+        # Every option a multiple-choice answer selected, one row each in
+        # `responses__answers__selected`, so distributions need no JSON functions.
+        "selected": value if is_choice_list else [value] if isinstance(value, str) else [],
+    }
+
+
+def _with_answers(record: dict[str, Any]) -> dict[str, Any]:
+    """Add `answers`: one row per answered question, loaded as the child table `responses__answers`.
+
+    `data` stays a JSON column on `responses`; its keys are question ids that differ per survey,
+    so flattening it would add a column per question (hundreds in a real account, past
+    Postgres's 1,600-column limit). The long table lets analytics SQL join answers to questions
+    with no per-survey column names and no dialect-specific JSON functions.
+    """
+    _drop_null_objects(record)
+    data = record.get("data")
+    ttc = record.get("ttc") if isinstance(record.get("ttc"), dict) else {}
+    if isinstance(data, dict):
+        record[settings.ANSWERS_FIELD] = [
+            _answer_row(record, str(question_id), value, ttc) for question_id, value in data.items()
+        ]
+    return record
+
+
 def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
     """Client-side cursor on `createdAt` for an API that lists newest first and cannot filter.
 
@@ -222,7 +278,9 @@ def _endpoint_resource(
         "name": name,
         "endpoint": endpoint,
         "columns": table_columns(name),
-        "processing_steps": [{"map": _drop_null_objects}],
+        "processing_steps": [
+            {"map": _with_answers if name == settings.PAGED_RESOURCE else _drop_null_objects}
+        ],
     }
 
 
@@ -268,4 +326,7 @@ def build_source(
             for name in settings.ENDPOINT_PATHS
         ],
     }
-    return rest_api_source(config, name=settings.SOURCE_NAME)
+    source = rest_api_source(config, name=settings.SOURCE_NAME)
+    source.resources[settings.PAGED_RESOURCE].apply_hints(nested_hints=answers_table_hints())
+    source.resources["surveys"].apply_hints(nested_hints=survey_questions_hints())
+    return source

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import pytest
 from dagster import (
     AssetKey,
+    AssetSelection,
     DefaultSensorStatus,
     SensorDefinition,
     SkipReason,
@@ -213,7 +214,11 @@ def test_new_responses_request_one_run_and_move_cursor_to_the_newest(
     assert json.loads(result.cursor) == _marker_of(newest)
     (run_request,) = result.run_requests
     assert run_request.run_key == f"responses-{newest['createdAt']}-{newest['id']}"
-    assert run_request.asset_selection == [RESPONSES_KEY]
+    requested = set(run_request.asset_selection)
+    graph = defs.resolve_asset_graph()
+    assert requested == AssetSelection.assets(RESPONSES_KEY).downstream().resolve(graph)
+    assert RESPONSES_KEY in requested and requested.isdisjoint(OTHER_INGESTION_KEYS)
+    assert any(key.path[0] == settings.MARTS_KEY_PREFIX for key in requested)
     assert sample_api.request_count() == 1
 
 

@@ -400,6 +400,54 @@ class SampleDataset:
         dataset._generate_responses(responses, period_start, now_ms)
         return dataset
 
+    @classmethod
+    def from_records(
+        cls,
+        *,
+        surveys: list[dict[str, Any]],
+        responses: list[dict[str, Any]],
+        people: list[dict[str, Any]] | None = None,
+        action_classes: list[dict[str, Any]] | None = None,
+        attribute_classes: list[dict[str, Any]] | None = None,
+        webhooks: list[dict[str, Any]] | None = None,
+        now: datetime | None = None,
+    ) -> SampleDataset:
+        """A dataset of exactly the given records, for tests whose expected values are hand-made.
+
+        Responses may come in any order; they are served newest first like generated ones.
+
+        Args:
+            surveys: Survey records, each with at least `id`, `status` and `questions`.
+            responses: Response records, each with at least `id`, `createdAt`, `surveyId`.
+            people: Person records.
+            action_classes: Action class records.
+            attribute_classes: Attribute class records.
+            webhooks: Webhook records.
+            now: The dataset's "now" for later edits; default the newest createdAt.
+        """
+        newest = max((r["createdAt"] for r in responses), default="2026-01-01T00:00:00.000Z")
+        anchor = now or datetime.fromisoformat(newest)
+        dataset = cls.generate(
+            seed=0, responses=0, surveys=1, people=0, action_classes=0, webhooks=0, now=anchor
+        )
+        with dataset._lock:
+            dataset._tables = {
+                "surveys": list(surveys),
+                "action_classes": list(action_classes or []),
+                "attribute_classes": list(attribute_classes or []),
+                "people": list(people or []),
+                "webhooks": list(webhooks or []),
+            }
+            dataset._table_bodies.clear()
+            dataset._surveys_by_id = {survey["id"]: survey for survey in surveys}
+            dataset._answerable = [s for s in surveys if s.get("status") != "draft"]
+            dataset._positions_by_survey = {survey["id"]: [] for survey in surveys}
+            for record in sorted(responses, key=lambda r: (r["createdAt"], r["id"])):
+                created = _to_ms(datetime.fromisoformat(record["createdAt"]))
+                dataset._store_response(created, record["id"], record["surveyId"], _dumps(record))
+                dataset._clock_ms = max(dataset._clock_ms, created)
+        return dataset
+
     def _generate_responses(self, count: int, period_start: int, now_ms: int) -> None:
         if count == 0 or not self._answerable:
             return

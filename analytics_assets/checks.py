@@ -1,0 +1,395 @@
+"""Data-quality checks on the six raw tables, and the freshness of responses.
+
+`raw_table_checks` is one `multi_asset_check` holding 13 checks, so they run in one step on one
+warehouse connection (in the warehouse pool, like every step that opens the DuckDB file):
+
+- `id_not_null_and_unique` on each raw table (ERROR): dlt merges on `id`, so a null or repeated
+  id means the merge key is broken and downstream counts are wrong.
+- `survey_id_in_surveys` on responses (WARN): a response whose survey is not in `surveys` is
+  dropped by every join on surveys; worth knowing, not worth stopping the analytics for.
+- `schema_unchanged` on each raw table (WARN): the columns dlt reported for the latest
+  materialization (`dagster/column_schema`) against the previous one, since the API adds and
+  renames fields without notice and dlt silently evolves the table.
+
+A table that was never loaded fails its checks with a description saying so. The SQL is plain
+enough to run unchanged on DuckDB and Postgres.
+
+`build_freshness_checks` builds Dagster's last-update freshness check on responses and the sensor
+that evaluates it. This module reads no environment variables: `definitions.py` reads
+`ANALYTICS_FRESHNESS_HOURS` (`ENV_FRESHNESS_HOURS`, default `DEFAULT_FRESHNESS_HOURS`) and
+passes the number in.
+"""
+
+import math
+import warnings
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any, Final
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    DagsterInstance,
+    DefaultSensorStatus,
+    MetadataValue,
+    SensorDefinition,
+    SupersessionWarning,
+    TableSchema,
+    build_last_update_freshness_checks,
+    build_sensor_for_freshness_checks,
+    multi_asset_check,
+)
+from dlt.destinations.sql_client import SqlClientBase
+
+from analytics_assets import settings
+from analytics_assets.assets import asset_key_for
+from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.resources import WarehouseResource
+
+__all__ = [
+    "DEFAULT_FRESHNESS_HOURS",
+    "ENV_FRESHNESS_HOURS",
+    "FRESHNESS_SENSOR_NAME",
+    "ID_CHECK",
+    "RAW_TABLES",
+    "SCHEMA_CHECK",
+    "SURVEY_ID_CHECK",
+    "build_freshness_checks",
+    "raw_table_checks",
+]
+
+RAW_TABLES: Final = tuple(settings.ENDPOINT_PATHS)
+
+ID_CHECK: Final = "id_not_null_and_unique"
+SURVEY_ID_CHECK: Final = "survey_id_in_surveys"
+SCHEMA_CHECK: Final = "schema_unchanged"
+
+# How many offending values a failed check lists: enough to start looking, small enough to read.
+EXAMPLE_LIMIT: Final = 5
+
+# dlt's bookkeeping columns (`_dlt_id`, `_dlt_load_id`) say nothing about the API's schema.
+DLT_COLUMN_PREFIX: Final = "_dlt_"
+COLUMN_SCHEMA_KEY: Final = "dagster/column_schema"
+
+# Freshness of responses, read by definitions.py when the code location loads.
+ENV_FRESHNESS_HOURS: Final = "ANALYTICS_FRESHNESS_HOURS"
+DEFAULT_FRESHNESS_HOURS: Final = 2.0
+FRESHNESS_SENSOR_NAME: Final = "responses_freshness_sensor"
+
+_SEVERITIES: Final = {
+    ID_CHECK: AssetCheckSeverity.ERROR,
+    SURVEY_ID_CHECK: AssetCheckSeverity.WARN,
+    SCHEMA_CHECK: AssetCheckSeverity.WARN,
+}
+_RESPONSES: Final = settings.PAGED_RESOURCE
+_SURVEYS: Final = "surveys"
+
+
+def _raw_table_check_specs() -> list[AssetCheckSpec]:
+    """The 13 specs: id and schema on each raw table, survey ids on responses."""
+    specs = []
+    for table in RAW_TABLES:
+        specs.append(
+            AssetCheckSpec(
+                ID_CHECK,
+                asset=asset_key_for(table),
+                description=(
+                    f"Every row of `{settings.DATASET_NAME}.{table}` has an `id`, and no `id` "
+                    "occurs twice (dlt merges on it)."
+                ),
+            )
+        )
+        specs.append(
+            AssetCheckSpec(
+                SCHEMA_CHECK,
+                asset=asset_key_for(table),
+                description=(
+                    "The columns of the latest materialization are those of the previous one "
+                    "(dlt's own `_dlt_*` columns aside)."
+                ),
+            )
+        )
+    specs.append(
+        AssetCheckSpec(
+            SURVEY_ID_CHECK,
+            asset=asset_key_for(_RESPONSES),
+            # Reads surveys too: in a run that loads both, the check waits for surveys.
+            additional_deps=[asset_key_for(_SURVEYS)],
+            description="Every non-null `survey_id` of a response is the `id` of a loaded survey.",
+        )
+    )
+    return specs
+
+
+def _result(
+    check_name: str,
+    table: str,
+    passed: bool,
+    metadata: dict[str, Any],
+    description: str,
+) -> AssetCheckResult:
+    return AssetCheckResult(
+        asset_key=asset_key_for(table),
+        check_name=check_name,
+        passed=passed,
+        severity=_SEVERITIES[check_name],
+        metadata=metadata,
+        description=description,
+    )
+
+
+def _missing_table_result(check_name: str, table: str, missing: str) -> AssetCheckResult:
+    return _result(
+        check_name,
+        table,
+        passed=False,
+        metadata={"missing_table": f"{settings.DATASET_NAME}.{missing}"},
+        description=(
+            f"Table `{settings.DATASET_NAME}.{missing}` does not exist: it was never loaded. "
+            f"Materialize `{asset_key_for(missing).to_user_string()}` first."
+        ),
+    )
+
+
+def _rows(client: SqlClientBase, sql: str, *args: Any) -> list[tuple]:
+    with client.execute_query(sql, *args) as cursor:
+        return list(cursor.fetchall())
+
+
+def _existing_tables(client: SqlClientBase) -> set[str]:
+    """Names of the tables in the raw dataset (information_schema reads the same on both)."""
+    sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+    return {row[0] for row in _rows(client, sql, client.dataset_name)}
+
+
+def _check_ids(client: SqlClientBase, table: str) -> AssetCheckResult:
+    """`id_not_null_and_unique` on one table that exists."""
+    qualified = client.make_qualified_table_name(table)
+    id_column = client.escape_column_name(settings.PRIMARY_KEY)
+    [(row_count, null_ids)] = _rows(
+        client, f"SELECT count(*), count(*) - count({id_column}) FROM {qualified}"
+    )
+    duplicates = (
+        f"SELECT {id_column} AS id FROM {qualified} WHERE {id_column} IS NOT NULL "
+        f"GROUP BY {id_column} HAVING count(*) > 1"
+    )
+    [(duplicate_ids,)] = _rows(client, f"SELECT count(*) FROM ({duplicates}) AS duplicated")
+    examples = [
+        str(row[0]) for row in _rows(client, f"{duplicates} ORDER BY id LIMIT {EXAMPLE_LIMIT}")
+    ]
+    passed = null_ids == 0 and duplicate_ids == 0
+    if passed:
+        description = f"All {row_count} ids are present and unique."
+    else:
+        description = f"{null_ids} rows without an id; {duplicate_ids} ids occur more than once."
+    return _result(
+        ID_CHECK,
+        table,
+        passed,
+        {
+            "row_count": MetadataValue.int(int(row_count)),
+            "null_ids": MetadataValue.int(int(null_ids)),
+            "duplicate_ids": MetadataValue.int(int(duplicate_ids)),
+            "duplicate_id_examples": MetadataValue.json(examples),
+        },
+        description,
+    )
+
+
+def _check_survey_ids(client: SqlClientBase) -> AssetCheckResult:
+    """`survey_id_in_surveys` on responses, with both tables present."""
+    responses = client.make_qualified_table_name(_RESPONSES)
+    surveys = client.make_qualified_table_name(_SURVEYS)
+    orphans = (
+        f"SELECT r.survey_id, count(*) AS responses FROM {responses} r "
+        "WHERE r.survey_id IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {surveys} s WHERE s.id = r.survey_id) "
+        "GROUP BY r.survey_id"
+    )
+    [(orphan_survey_ids, orphan_responses)] = _rows(
+        client,
+        f"SELECT count(*), coalesce(sum(responses), 0) FROM ({orphans}) AS orphaned",
+    )
+    examples = [
+        str(row[0])
+        for row in _rows(client, f"{orphans} ORDER BY r.survey_id LIMIT {EXAMPLE_LIMIT}")
+    ]
+    passed = orphan_survey_ids == 0
+    if passed:
+        description = "Every survey_id of responses is a loaded survey."
+    else:
+        description = (
+            f"{orphan_responses} responses point at {orphan_survey_ids} survey ids that are not "
+            "in surveys; joins on surveys drop them."
+        )
+    return _result(
+        SURVEY_ID_CHECK,
+        _RESPONSES,
+        passed,
+        {
+            # Postgres sums to a Decimal; the metadata is a whole number either way.
+            "orphan_responses": MetadataValue.int(int(orphan_responses)),
+            "orphan_survey_ids": MetadataValue.int(int(orphan_survey_ids)),
+            "orphan_survey_id_examples": MetadataValue.json(examples),
+        },
+        description,
+    )
+
+
+def _column_names(materialization_metadata: Mapping[str, Any]) -> list[str] | None:
+    """The API's columns in a materialization's column schema; None when it recorded none."""
+    value = materialization_metadata.get(COLUMN_SCHEMA_KEY)
+    schema = getattr(value, "schema", None)
+    if not isinstance(schema, TableSchema) or not schema.columns:
+        return None
+    return [c.name for c in schema.columns if not c.name.startswith(DLT_COLUMN_PREFIX)]
+
+
+def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
+    """`schema_unchanged` on one table, from its two latest materializations."""
+    records = instance.fetch_materializations(asset_key_for(table), limit=2).records
+    materializations = [r.asset_materialization for r in records if r.asset_materialization]
+    if not materializations:
+        return _result(
+            SCHEMA_CHECK,
+            table,
+            passed=False,
+            metadata={},
+            description="Never materialized: there is no column schema to check.",
+        )
+    latest = _column_names(materializations[0].metadata)
+    if latest is None:
+        return _result(
+            SCHEMA_CHECK,
+            table,
+            passed=False,
+            metadata={},
+            description=f"The latest materialization carries no `{COLUMN_SCHEMA_KEY}`.",
+        )
+    previous = _column_names(materializations[1].metadata) if len(materializations) > 1 else None
+    if previous is None:
+        # A first load, or one before the table had columns: nothing to compare with yet.
+        return _result(
+            SCHEMA_CHECK,
+            table,
+            passed=True,
+            metadata={
+                "first_materialization": MetadataValue.bool(True),
+                "column_count": MetadataValue.int(len(latest)),
+            },
+            description="First materialization with a column schema: nothing to compare with.",
+        )
+    added = sorted(set(latest) - set(previous))
+    removed = sorted(set(previous) - set(latest))
+    passed = not added and not removed
+    if passed:
+        description = f"Same {len(latest)} columns as the previous materialization."
+    else:
+        description = (
+            f"Columns changed since the previous materialization: added {added or 'none'}, "
+            f"removed {removed or 'none'}."
+        )
+    return _result(
+        SCHEMA_CHECK,
+        table,
+        passed,
+        {
+            "first_materialization": MetadataValue.bool(False),
+            "column_count": MetadataValue.int(len(latest)),
+            "added_columns": MetadataValue.json(added),
+            "removed_columns": MetadataValue.json(removed),
+        },
+        description,
+    )
+
+
+def _warehouse_results(
+    warehouse: WarehouseResource, context: AssetCheckExecutionContext, keys: list[AssetCheckKey]
+) -> Iterator[AssetCheckResult]:
+    """The id and survey-id checks among `keys`, on one connection."""
+    with warehouse.connect(context.log) as client:
+        existing = _existing_tables(client)
+        for key in keys:
+            table = key.asset_key.path[-1]
+            if key.name == ID_CHECK:
+                if table in existing:
+                    yield _check_ids(client, table)
+                else:
+                    yield _missing_table_result(ID_CHECK, table, table)
+            elif key.name == SURVEY_ID_CHECK:
+                missing = [t for t in (_RESPONSES, _SURVEYS) if t not in existing]
+                if missing:
+                    yield _missing_table_result(SURVEY_ID_CHECK, table, missing[0])
+                else:
+                    yield _check_survey_ids(client)
+
+
+@multi_asset_check(
+    specs=_raw_table_check_specs(),
+    name="raw_table_checks",
+    can_subset=True,
+    pool=settings.WAREHOUSE_POOL,
+    description=(
+        "Ids present and unique, survey ids of responses known, and columns unchanged since the "
+        "previous load, on the six raw tables."
+    ),
+)
+def raw_table_checks(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[AssetCheckResult]:
+    """Run the selected checks of the raw tables: SQL ones on one connection, then schema ones."""
+    selected = sorted(
+        context.selected_asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)
+    )
+    sql_keys = [key for key in selected if key.name != SCHEMA_CHECK]
+    if sql_keys:
+        yield from _warehouse_results(warehouse, context, sql_keys)
+    for key in selected:
+        if key.name == SCHEMA_CHECK:
+            yield _check_schema(context.instance, key.asset_key.path[-1])
+
+
+def build_freshness_checks(
+    max_age_hours: float,
+) -> tuple[list[AssetChecksDefinition], SensorDefinition]:
+    """Dagster's last-update freshness check on responses, and the sensor that evaluates it.
+
+    The check fails (WARN) when the newest materialization of `analytics_api/responses` is older
+    than `max_age_hours`; it also runs in every load that includes responses. The sensor starts
+    stopped, like the schedules: switch it on with them (UI Automation tab, or
+    `dagster sensor start responses_freshness_sensor`) and run `dagster-daemon`.
+
+    Args:
+        max_age_hours: Oldest acceptable age of the newest load, from ANALYTICS_FRESHNESS_HOURS.
+
+    Returns:
+        The freshness checks (one definition) and their sensor.
+
+    Raises:
+        AnalyticsConfigurationError: If `max_age_hours` is not a finite number above 0.
+    """
+    if not (math.isfinite(max_age_hours) and max_age_hours > 0):
+        raise AnalyticsConfigurationError(
+            f"{ENV_FRESHNESS_HOURS} must be a number of hours above 0; got {max_age_hours!r}."
+        )
+    with warnings.catch_warnings():
+        # Dagster 1.13 prefers a `FreshnessPolicy` on the asset spec; these builders are the
+        # chosen design here (a check with history, and a sensor), and the warning would print
+        # on every code-location load.
+        warnings.simplefilter("ignore", SupersessionWarning)
+        checks = list(
+            build_last_update_freshness_checks(
+                assets=[asset_key_for(_RESPONSES)],
+                lower_bound_delta=timedelta(hours=max_age_hours),
+            )
+        )
+        sensor = build_sensor_for_freshness_checks(
+            freshness_checks=checks,
+            name=FRESHNESS_SENSOR_NAME,
+            default_status=DefaultSensorStatus.STOPPED,
+        )
+    return checks, sensor
