@@ -72,6 +72,7 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
                 group_name=settings.GROUP_NAME,
                 description=settings.RESOURCE_DESCRIPTIONS[name],
                 kinds={"dlt", "duckdb"},
+                owners=settings.OWNERS,
                 metadata={
                     **TableMetadataSet(table_name=f"{settings.DATASET_NAME}.{name}"),
                     "endpoint": settings.ENDPOINT_PATHS[name],

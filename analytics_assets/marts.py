@@ -10,6 +10,7 @@ one writing process, and the four read the same tables. Each refreshes on its ow
 upstream changes (`AutomationCondition.eager()`, evaluated by `analytics_automation_sensor`).
 """
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 
 from analytics_assets import settings
 from analytics_assets.assets import asset_key_for
+from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
 RAW = f'"{settings.DATASET_NAME}"'
@@ -177,6 +179,47 @@ ORDER BY c.survey_id, c.question_id, selections DESC, choice
 """
 
 
+# The raw tables the SQL reads, with the columns it uses. dlt creates a table only once a row
+# reached it: an account without choice questions has no `responses__answers__selected`, one
+# without people no `identified_peoples`. Such a table reads as empty (these typed columns).
+READ_TABLES: dict[str, dict[str, str]] = {
+    "surveys": {"id": "TEXT", "name": "TEXT", "status": "TEXT", "_dlt_id": "TEXT"},
+    "surveys__questions": {
+        "_dlt_parent_id": "TEXT", "id": "TEXT", "type": "TEXT", "range": "BIGINT",
+        "headline__default": "TEXT",
+    },
+    "responses": {
+        "id": "TEXT", "survey_id": "TEXT", "finished": "BOOLEAN",
+        "created_at": "TIMESTAMP WITH TIME ZONE", "contact__id": "TEXT",
+    },
+    "responses__answers": {
+        "_dlt_id": "TEXT", "response_id": "TEXT", "survey_id": "TEXT", "question_id": "TEXT",
+        "value_number": "DOUBLE PRECISION",
+    },
+    "responses__answers__selected": {"_dlt_parent_id": "TEXT", "value": "TEXT"},
+    "identified_peoples": {"id": "TEXT", "user_id": "TEXT", "attributes": "TEXT"},
+}  # fmt: skip
+
+
+def _empty_table(columns: dict[str, str]) -> str:
+    typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns.items())
+    return f"(SELECT {typed} WHERE 1 = 0)"
+
+
+def _with_sources(sql: str, existing: set[str]) -> str:
+    """`sql` with every raw table that does not exist yet replaced by an empty typed table."""
+    for table, columns in READ_TABLES.items():
+        if table not in existing:
+            sql = re.sub(rf"{re.escape(RAW)}\.{table}\b", _empty_table(columns), sql)
+    return sql
+
+
+def _existing_raw_tables(client: Any) -> set[str]:
+    sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+    with client.execute_query(sql, settings.DATASET_NAME) as cursor:
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _raw(*tables: str) -> list[AssetKey]:
     return [asset_key_for(table) for table in tables]
 
@@ -248,7 +291,7 @@ def _scalar(client: Any, sql: str, *args: Any) -> Any:
         return cursor.fetchone()[0]
 
 
-def _headline_figures(client: Any, now: datetime) -> dict[str, Any]:
+def _headline_figures(client: Any, now: datetime, existing: set[str]) -> dict[str, Any]:
     """Account-wide figures, recorded as numeric metadata so the UI plots their trend."""
     totals = f"""
         SELECT sum(responses), sum(finished_responses), sum(nps_answers),
@@ -282,12 +325,18 @@ def analytics_marts(
 ) -> Iterator[MaterializeResult]:
     """Rebuild the selected analytics tables from the raw tables, each in one transaction."""
     with warehouse.connect(context.log) as client:
+        existing = _existing_raw_tables(client)
+        if "_dlt_loads" not in existing:
+            raise AnalyticsConfigurationError(
+                f"analytics: the raw tables in schema {settings.DATASET_NAME!r} were never loaded; "
+                f"materialize the {settings.GROUP_NAME!r} assets first."
+            )
         client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {MARTS}")
         for table in MARTS_TABLES:
             key = marts_key(table)
             if key not in context.selected_asset_keys:
                 continue
-            sql = MARTS_TABLES[table][0]
+            sql = _with_sources(MARTS_TABLES[table][0], existing)
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
@@ -300,7 +349,7 @@ def analytics_marts(
                 )
             )
             if table == "survey_summary":
-                metadata.update(_headline_figures(client, datetime.now(UTC)))
+                metadata.update(_headline_figures(client, datetime.now(UTC), existing))
             yield MaterializeResult(asset_key=key, metadata=metadata)
 
 
