@@ -68,8 +68,14 @@ DAGSTER = [sys.executable, "-m", "dagster"]
 DAGSTER_YAML = """\
 python_logs:
   managed_python_loggers:
-    - root
+    # Every library that sees the key, at DEBUG. Not `root`: Dagster's SQLite storage logs
+    # (alembic) while it holds its own lock, and a managed root logger deadlocks on that.
     - dlt
+    - urllib3
+    - requests
+    - requests_ratelimiter
+    - pyrate_limiter
+    - analytics_assets
   python_log_level: DEBUG
 telemetry:
   enabled: false
