@@ -159,6 +159,7 @@ def analytics_api_assets(
                     dlt_source=source,
                     dlt_pipeline=pipeline,
                     dagster_dlt_translator=AnalyticsApiTranslator(),
+                    loader_file_format=warehouse.loader_file_format,
                 )
             )
         except Exception as error:

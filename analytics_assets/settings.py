@@ -117,3 +117,6 @@ DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300
 # file that every process of one Dagster instance shares: runs and the sensor alike.
 DEFAULT_REQUESTS_PER_MINUTE: Final = 100
 REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"
+
+# dlt's load file format for DuckDB: Parquet loads ~20x faster than INSERT VALUES (benchmarks/).
+DEFAULT_LOADER_FILE_FORMAT: Final = "parquet"

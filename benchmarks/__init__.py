@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks.load` compares the project with plain dlt and the floor."""
