@@ -92,7 +92,11 @@ class AnalyticsApiResource(ConfigurableResource):
         ),
     )
     request_budget_period_seconds: float = Field(
-        default=60.0, description="Window of the request budget, in seconds."
+        default=60.0,
+        description=(
+            "The API's rate-limit window, in seconds; the budget holds each token 2% (at least "
+            "0.25 s) longer, for requests delayed on their way."
+        ),
     )
     request_budget_path: str | None = Field(
         default=None,

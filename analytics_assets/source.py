@@ -76,12 +76,23 @@ class RequestBudget:
     max_wait_seconds: float | None = None
 
 
+def _budget_window_ms(period_seconds: float) -> int:
+    """The budget's window: the API's, plus a margin (2%, at least 0.25 s).
+
+    A token is taken when a request leaves; the API counts it when it arrives. Without the
+    margin, a request held up in between (a busy machine, a slow network) lands inside the
+    API's next window together with a full window's worth of later requests, and meets a 429.
+    """
+    period_ms = Duration.SECOND * period_seconds
+    return int(period_ms + max(250, 0.02 * period_ms))
+
+
 def _budget_adapter(budget: RequestBudget) -> LimiterAdapter:
     budget.state_path.parent.mkdir(parents=True, exist_ok=True)
     return LimiterAdapter(
         limiter=Limiter(
             HostBucketFactory(
-                rates=[Rate(budget.requests, int(Duration.SECOND * budget.period_seconds))],
+                rates=[Rate(budget.requests, _budget_window_ms(budget.period_seconds))],
                 bucket_class=SQLiteBucket,
                 bucket_init_kwargs={"path": budget.state_path, "use_file_lock": True},
                 bucket_name=settings.SOURCE_NAME,
