@@ -19,6 +19,7 @@ import requests
 from dagster import ConfigurableResource, EnvVar
 from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract.source import DltSource
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
@@ -271,6 +272,14 @@ class WarehouseResource(ConfigurableResource):
         default=3600.0,
         description="How long a load waits for another load of the same pipeline to finish.",
     )
+    duckdb_memory_limit: str = Field(
+        default=settings.DEFAULT_DUCKDB_MEMORY_LIMIT,
+        description=(
+            "DuckDB's `memory_limit` for loads, analytics and checks; past it DuckDB spills to "
+            "disk. DuckDB's own default (80% of RAM) lets a merge of a large load take "
+            "hundreds of MB."
+        ),
+    )
     loader_file_format: str = Field(
         default=settings.DEFAULT_LOADER_FILE_FORMAT,
         description=(
@@ -377,7 +386,11 @@ class WarehouseResource(ConfigurableResource):
         return dlt.pipeline(
             pipeline_name=settings.PIPELINE_NAME,
             pipelines_dir=self.pipelines_dir,
-            destination=dlt.destinations.duckdb(credentials=str(path)),
+            destination=dlt.destinations.duckdb(
+                credentials=DuckDbCredentials(
+                    str(path), global_config={"memory_limit": self.duckdb_memory_limit}
+                )
+            ),
             dataset_name=settings.DATASET_NAME,
             progress=progress,  # type: ignore[arg-type]
         )

@@ -120,3 +120,6 @@ REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"
 
 # dlt's load file format for DuckDB: Parquet loads ~20x faster than INSERT VALUES (benchmarks/).
 DEFAULT_LOADER_FILE_FORMAT: Final = "parquet"
+
+# DuckDB's memory limit for the project's connections (its default is 80% of RAM).
+DEFAULT_DUCKDB_MEMORY_LIMIT: Final = "256MB"
