@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract.source import DltSource
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
