@@ -203,6 +203,14 @@ def _is_sqlite(path: Path) -> bool:
         return handle.read(16) == b"SQLite format 3\x00"
 
 
+def _parquet_rows(path: Path) -> Iterator[bytes]:
+    """Every row of a Parquet file (dlt's load files), decoded: its pages are compressed."""
+    import pyarrow.parquet as pq
+
+    for row in pq.read_table(path).to_pylist():
+        yield json.dumps(row, default=str).encode()
+
+
 def _is_duckdb(path: Path) -> bool:
     with path.open("rb") as handle:
         return handle.read(12)[8:12] == b"DUCK"
@@ -211,7 +219,7 @@ def _is_duckdb(path: Path) -> bool:
 def scan_tree(root: Path, *, changed_since: float | None = None, skip: tuple[str, ...] = ()):
     """Search every regular file below `root`; (leaks by file, files read by kind)."""
     leaks: dict[str, list[str]] = {}
-    read: dict[str, list[Path]] = {"file": [], "sqlite": [], "duckdb": []}
+    read: dict[str, list[Path]] = {"file": [], "sqlite": [], "duckdb": [], "parquet": []}
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if name not in skip]
         for name in files:
@@ -226,6 +234,10 @@ def scan_tree(root: Path, *, changed_since: float | None = None, skip: tuple[str
                 read["sqlite"].append(path)
                 for value in _sqlite_rows(path):
                     found.update(leaks_in(value))
+            elif path.suffix == ".parquet":
+                read["parquet"].append(path)
+                for row in _parquet_rows(path):
+                    found.update(leaks_in(row))
             elif _is_duckdb(path):
                 read["duckdb"].append(path)
                 for text in _duckdb_rows(path):
@@ -262,9 +274,18 @@ def test_the_search_finds_the_key_in_every_form_and_wrapping(tmp_path: Path) -> 
             "CREATE TABLE s.t AS SELECT 'row ' || i || ' ' || ? AS v FROM range(50000) r(i)",
             [SECRET],
         )
+    parquet_path = tmp_path / "planted.parquet"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"v": [f"row {i} {SECRET}" for i in range(5000)]}), parquet_path,
+        compression="zstd",
+    )  # fmt: skip
     leaks, read = scan_tree(tmp_path)
-    assert set(leaks) == {str(sqlite_path), str(duckdb_path)}
+    assert set(leaks) == {str(sqlite_path), str(duckdb_path), str(parquet_path)}
     assert read["sqlite"] == [sqlite_path] and read["duckdb"] == [duckdb_path]
+    assert read["parquet"] == [parquet_path]
     assert leaks_in(SECRET[:-1].encode()) == []  # a near miss is no hit
 
 
@@ -488,7 +509,9 @@ def test_the_api_key_appears_in_no_output_and_no_file(
     pipeline = dlt_dir / "pipelines" / settings.PIPELINE_NAME
     for expected in ("state.json", "trace.pickle", f"schemas/{settings.SOURCE_NAME}.schema.json"):
         assert pipeline / expected in dlt_files, expected
-    assert any(path.suffix == ".gz" for path in dlt_files), "no load package was read"
+    # Load packages: dlt's extract files (gzipped JSON lines) and its Parquet load files.
+    assert any(path.suffix in (".gz", ".parquet") for path in dlt_files), "no load package was read"
+    assert read["parquet"], "no Parquet load file was read"
     home_files = [path for path in read["file"] if dagster_home in path.parents]
     assert dagster_home / "history" / "runs.db" in read["sqlite"]
     assert len([p for p in read["sqlite"] if dagster_home / "history" / "runs" in p.parents]) >= 5
