@@ -51,6 +51,8 @@ class Measurement:
     seconds: float
     peak_rss_mb: float
     rows: int
+    # Where the time went: dlt's steps (from its trace), the rest is Dagster and Python.
+    steps: dict[str, float] | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -96,6 +98,20 @@ def _table_rows(duckdb_path: Path, tables: list[str]) -> int:
             connection.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
             for table in tables
         )
+
+
+def _dlt_steps(dlt_data_dir: Path, pipeline_name: str) -> dict[str, float]:
+    """Seconds of each step of the pipeline's last run, from the trace dlt keeps on disk."""
+    from dlt.pipeline.trace import load_trace
+
+    trace = load_trace(str(dlt_data_dir / "pipelines" / pipeline_name))
+    if trace is None:
+        return {}
+    return {
+        step.step: (step.finished_at - step.started_at).total_seconds()
+        for step in trace.steps
+        if step.step in ("extract", "normalize", "load") and step.finished_at
+    }
 
 
 def _project_env(base_url: str, root: Path) -> dict[str, str]:
@@ -145,8 +161,10 @@ def run(responses: int, only: set[str], page_size: int, keep: Path | None) -> li
         base_url = server.base_url
         env = {k: v for k, v in os.environ.items() if not k.startswith("DLT_")}
 
-        def record(name: str, seconds: float, peak: float, rows: int) -> None:
-            results.append(Measurement(name, responses, seconds, peak, rows))
+        def record(
+            name: str, seconds: float, peak: float, rows: int, steps: dict | None = None
+        ) -> None:
+            results.append(Measurement(name, responses, seconds, peak, rows, steps))
             print(f"  {name:<12} {seconds:8.1f} s  {peak:7.0f} MB  {rows:>9,} rows", flush=True)
 
         if "baseline" in only:
@@ -154,14 +172,16 @@ def run(responses: int, only: set[str], page_size: int, keep: Path | None) -> li
             command = [sys.executable, "-m", "benchmarks.baseline", base_url, API_KEY, str(path),
                        str(root / "baseline_dlt")]  # fmt: skip
             seconds, peak, _ = _measure("baseline", command, env)
-            record("baseline", seconds, peak, _table_rows(path, raw_tables))
+            steps = _dlt_steps(root / "baseline_dlt", "baseline")
+            record("baseline", seconds, peak, _table_rows(path, raw_tables), steps)
         if "project" in only or "incremental" in only:
             project_env = _project_env(base_url, root)
             seconds, peak, _ = _measure("project", _project_command(page_size), project_env)
             path = Path(project_env["ANALYTICS_DUCKDB_PATH"])
             rows = _table_rows(path, raw_tables)
             assert rows == responses + endpoint_rows, (rows, responses + endpoint_rows)
-            record("project", seconds, peak, rows)
+            steps = _dlt_steps(Path(project_env["DLT_DATA_DIR"]), settings.PIPELINE_NAME)
+            record("project", seconds, peak, rows, steps)
         if "floor" in only:
             path = root / "floor.duckdb"
             command = [sys.executable, "-m", "benchmarks.floor", base_url, API_KEY, str(path),
@@ -174,7 +194,8 @@ def run(responses: int, only: set[str], page_size: int, keep: Path | None) -> li
             path = Path(project_env["ANALYTICS_DUCKDB_PATH"])
             total = _table_rows(path, ["responses"])
             assert total == responses + len(added), (total, responses + len(added))
-            record("incremental", seconds, peak, len(added))
+            steps = _dlt_steps(Path(project_env["DLT_DATA_DIR"]), settings.PIPELINE_NAME)
+            record("incremental", seconds, peak, len(added), steps)
     if keep is None:
         shutil.rmtree(root, ignore_errors=True)
     return results
