@@ -23,6 +23,7 @@ from dagster import (
 from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.common.configuration.accessors import config as dlt_config
 from dlt.common.runtime.collector import LogCollector
 from dlt.pipeline.pipeline import Pipeline
 from pydantic import Field
@@ -149,6 +150,9 @@ def analytics_api_assets(
     with (
         analytics_api.open_session(instance_directory(context)) as session,
         warehouse.exclusive_load(pipeline, context.log),
+        # Rows dlt's file writers hold per table before writing (default 5,000): with a dozen
+        # nested tables of wide rows, the buffers are most of normalize's memory.
+        dlt_config.values({"data_writer.buffer_max_items": warehouse.writer_buffer_max_items}),
     ):
         source = analytics_api.build_source(session, full_refresh=config.full_refresh)
         before = snapshot_before_load(pipeline, table_names, windows)

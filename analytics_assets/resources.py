@@ -280,6 +280,13 @@ class WarehouseResource(ConfigurableResource):
             "hundreds of MB."
         ),
     )
+    writer_buffer_max_items: int = Field(
+        default=settings.DEFAULT_WRITER_BUFFER_MAX_ITEMS,
+        description=(
+            "Rows dlt's file writers buffer per table before writing (dlt's default: 5,000); "
+            "lower keeps a large load's memory flat."
+        ),
+    )
     loader_file_format: str = Field(
         default=settings.DEFAULT_LOADER_FILE_FORMAT,
         description=(

@@ -208,6 +208,18 @@ def _ratio(results: list[Measurement], top: str, bottom: str) -> float | None:
     return None
 
 
+def _why(results: list[Measurement], name: str) -> str:
+    """The largest part of a loader's time, from its profile, to say why a target was missed."""
+    by_name = {m.name: m for m in results}
+    measured = by_name.get(name)
+    if measured is None or not measured.steps:
+        return ""
+    parts = {f"dlt's {step}": seconds for step, seconds in measured.steps.items()}
+    parts["Dagster and Python outside dlt"] = measured.seconds - sum(measured.steps.values())
+    part, seconds = max(parts.items(), key=lambda item: item[1])
+    return f"; the largest part is {part}, {seconds:.1f} s of {measured.seconds:.1f} s"
+
+
 def _report(results: list[Measurement]) -> None:
     print()
     memory_gb = psutil.virtual_memory().total / 2**30
@@ -215,11 +227,20 @@ def _report(results: list[Measurement]) -> None:
         f"machine: {platform.machine()}, {psutil.cpu_count()} cores, {memory_gb:.1f} GB RAM, "
         f"Python {platform.python_version()}"
     )
-    print("| responses | scenario | wall s | rows/s | peak RSS MB |")
-    print("| ---: | --- | ---: | ---: | ---: |")
+    print(
+        "| responses | scenario | wall s | rows/s | peak RSS MB "
+        "| dlt extract s | normalize s | load s | other s |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for m in results:
-        print(f"| {m.responses:,} | {m.name} | {m.seconds:.1f} | {m.rows_per_second:,.0f} | "
-              f"{m.peak_rss_mb:.0f} |")  # fmt: skip
+        steps = m.steps or {}
+        parts = [steps.get(step) for step in ("extract", "normalize", "load")]
+        shown = " | ".join("" if part is None else f"{part:.1f}" for part in parts)
+        other = f"{m.seconds - sum(p for p in parts if p):.1f}" if steps else ""
+        print(
+            f"| {m.responses:,} | {m.name} | {m.seconds:.1f} | {m.rows_per_second:,.0f} | "
+            f"{m.peak_rss_mb:.0f} | {shown} | {other} |"
+        )
     print()
     targets = {
         ("project", "baseline"): 0.2,
@@ -232,6 +253,8 @@ def _report(results: list[Measurement]) -> None:
             ratio = _ratio(of_n, top, bottom)
             if ratio is not None:
                 verdict = "met" if ratio <= target else f"MISSED by {ratio / target:.2f}x"
+                if ratio > target:
+                    verdict += _why(of_n, top)
                 print(f"{responses:>9,}: {top}/{bottom} = {ratio:.3f} (target <= {target}: "
                       f"{verdict})")  # fmt: skip
         for m in of_n:
