@@ -379,6 +379,12 @@ class WarehouseResource(ConfigurableResource):
             progress: A dlt progress collector (e.g. `dlt.progress.log(logger=context.log)`).
         """
         path = self.resolved_duckdb_path()
+        blocking = next((p for p in (path.parent, *path.parent.parents) if p.is_file()), None)
+        if blocking is not None:
+            raise AnalyticsConfigurationError(
+                f"{settings.ENV_DUCKDB_PATH}: {str(blocking)!r} is a file, not a folder; the "
+                f"DuckDB file {str(path)!r} cannot be created below it."
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
