@@ -13,6 +13,7 @@ requests-ratelimiter's adapter mounted for the client-side request budget.
 """
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,9 @@ from requests_ratelimiter.buckets import HostBucketFactory
 from analytics_assets import settings
 from analytics_assets.columns import answers_table_hints, survey_questions_hints, table_columns
 from analytics_assets.errors import AnalyticsApiError
+
+# Longest wait for the request budget's leak thread to stop (it wakes every 0.3 s).
+LEAK_THREAD_JOIN_SECONDS = 5.0
 
 
 class ShortPageOffsetPaginator(OffsetPaginator):
@@ -118,7 +122,14 @@ def close_session(session: Session) -> None:
     }
     session.close()
     for limiter in limiters.values():
+        # pyrate-limiter's close() stops its leak thread but does not wait for it. A leak still in
+        # flight would then touch the budget file after the caller moved on, and fail in the
+        # thread if the instance folder was removed (a test's temporary instance, for one).
+        leaker = getattr(limiter.bucket_factory, "_leaker", None)
+        thread = getattr(leaker, "_thread", None)
         limiter.close()
+        if isinstance(thread, threading.Thread) and thread is not threading.current_thread():
+            thread.join(timeout=LEAK_THREAD_JOIN_SECONDS)
 
 
 def build_retrying_session(

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def test_without_the_budget_the_same_backfill_runs_into_429s(
 
 _WORKER = """
 import sys
+import threading
 from analytics_assets.resources import AnalyticsApiResource
 api = AnalyticsApiResource(
     base_url=sys.argv[1], api_key=sys.argv[2], requests_per_minute=int(sys.argv[3]),
@@ -142,3 +144,18 @@ def test_budget_file_lives_in_the_instance_folder_by_default(tmp_path: Path) -> 
         base_url="http://127.0.0.1:1/api", api_key="k", requests_per_minute=0
     )
     assert off.request_budget(str(tmp_path)) is None
+
+
+def test_closing_the_session_stops_the_budget_thread_before_returning(
+    sample_api: SampleApiServer, tmp_path: Path
+) -> None:
+    """A leak still running after close would touch a removed instance folder and fail."""
+    api = _api(sample_api.base_url, tmp_path / "budget.sqlite", 100)
+    with api.open_session(str(tmp_path)) as session:
+        response = session.get(
+            sample_api.base_url + settings.ENDPOINT_PATHS["webhooks"],
+            headers={"x-api-key": TEST_API_KEY},
+        )
+        assert response.status_code == 200
+        assert any(thread.name == "PyrateLimiter's Leaker" for thread in threading.enumerate())
+    assert not [t for t in threading.enumerate() if t.name == "PyrateLimiter's Leaker"]
