@@ -72,7 +72,7 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
                 deps=[],
                 group_name=settings.GROUP_NAME,
                 description=settings.RESOURCE_DESCRIPTIONS[name],
-                kinds={"dlt", "duckdb"},
+                kinds={"dlt", settings.destination_kind()},
                 owners=settings.OWNERS,
                 metadata={
                     **TableMetadataSet(table_name=f"{settings.DATASET_NAME}.{name}"),
@@ -163,7 +163,7 @@ def analytics_api_assets(
                     dlt_source=source,
                     dlt_pipeline=pipeline,
                     dagster_dlt_translator=AnalyticsApiTranslator(),
-                    loader_file_format=warehouse.loader_file_format,
+                    loader_file_format=warehouse.resolved_loader_file_format(),
                 )
             )
         except Exception as error:

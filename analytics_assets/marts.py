@@ -73,7 +73,7 @@ WITH {_QUESTIONS}, {_NPS_ANSWERS},
 response_counts AS (
     SELECT survey_id, count(*) AS responses,
            count(*) FILTER (WHERE finished) AS finished_responses
-    FROM {RAW}.responses GROUP BY survey_id
+    FROM {RAW}.responses r GROUP BY survey_id
 ),
 nps AS (
     SELECT survey_id, count(*) AS nps_answers,
@@ -114,7 +114,7 @@ days AS (
     SELECT CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS day, survey_id,
            count(*) AS responses_created,
            count(*) FILTER (WHERE finished) AS responses_finished
-    FROM {RAW}.responses GROUP BY 1, 2
+    FROM {RAW}.responses r GROUP BY 1, 2
 ),
 nps AS (
     SELECT CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS day, survey_id,
@@ -136,7 +136,7 @@ WITH {_QUESTIONS}, {_NPS_ANSWERS},
 per_person AS (
     SELECT contact__id AS person_id, count(*) AS responses,
            min(created_at) AS first_response_at, max(created_at) AS last_response_at
-    FROM {RAW}.responses WHERE contact__id IS NOT NULL GROUP BY contact__id
+    FROM {RAW}.responses r WHERE contact__id IS NOT NULL GROUP BY contact__id
 ),
 latest_nps AS (
     SELECT person_id, score,
@@ -269,7 +269,7 @@ def _spec(table: str) -> AssetSpec:
         deps=deps,
         description=description,
         group_name=settings.MARTS_GROUP_NAME,
-        kinds={"sql", "duckdb"},
+        kinds={"sql", settings.destination_kind()},
         owners=settings.OWNERS,
         automation_condition=AutomationCondition.eager(),
         metadata=dict(TableMetadataSet(table_name=f"{settings.MARTS_DATASET_NAME}.{table}")),
@@ -300,7 +300,7 @@ def _headline_figures(client: Any, now: datetime, existing: set[str]) -> dict[st
     with client.execute_query(totals) as cursor:
         responses, finished, nps_answers, promoters, detractors = cursor.fetchone()
     responses_last_day = _scalar(
-        client, f"SELECT count(*) FROM {RAW}.responses WHERE created_at >= %s", now - timedelta(1)
+        client, f"SELECT count(*) FROM {RAW}.responses r WHERE created_at >= %s", now - timedelta(1)
     )
     figures: dict[str, Any] = {
         "responses_total": MetadataValue.int(int(responses or 0)),

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
+from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract.source import DltSource
@@ -255,7 +256,16 @@ class AnalyticsApiResource(ConfigurableResource):
 
 
 class WarehouseResource(ConfigurableResource):
-    """Where dlt loads: a DuckDB file, and dlt's working folder for the pipeline."""
+    """Where dlt loads: a DuckDB file or any dlt destination, and dlt's working folder."""
+
+    destination: str | None = Field(
+        default=None,
+        description=(
+            f"dlt destination name (duckdb, postgres, snowflake, bigquery, motherduck, ...). "
+            f"Unset means `${settings.ENV_DESTINATION}`, else `{settings.DEFAULT_DESTINATION}`. "
+            "Credentials come from dlt's own settings, e.g. DESTINATION__POSTGRES__CREDENTIALS."
+        ),
+    )
 
     duckdb_path: str | None = Field(
         default=None,
@@ -287,13 +297,41 @@ class WarehouseResource(ConfigurableResource):
             "lower keeps a large load's memory flat."
         ),
     )
-    loader_file_format: str = Field(
-        default=settings.DEFAULT_LOADER_FILE_FORMAT,
+    loader_file_format: str | None = Field(
+        default=None,
         description=(
-            "dlt's load file format. Parquet: DuckDB bulk-loads it about 20 times faster than "
-            "dlt's default INSERT VALUES files (see benchmarks/)."
+            "dlt's load file format. Unset means Parquet on DuckDB (it bulk-loads it about 20 "
+            "times faster than INSERT VALUES files, see benchmarks/) and the destination's "
+            "preferred format elsewhere."
         ),
     )
+
+    def resolved_destination(self) -> str:
+        """The dlt destination name, checked against the destinations dlt knows."""
+        raw = self.destination or EnvVar(settings.ENV_DESTINATION).get_value(
+            settings.DEFAULT_DESTINATION
+        )
+        name = (raw or "").strip().lower()
+        if not name:
+            raise AnalyticsConfigurationError(f"{settings.ENV_DESTINATION} is set but empty.")
+        try:
+            Destination.from_reference(name)
+        except Exception:
+            raise AnalyticsConfigurationError(
+                f"{settings.ENV_DESTINATION}={raw!r} is not a dlt destination "
+                "(e.g. duckdb, postgres, snowflake, bigquery, motherduck)."
+            ) from None
+        return name
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.resolved_destination() == "duckdb"
+
+    def resolved_loader_file_format(self) -> str | None:
+        """The load file format: as configured, else Parquet on DuckDB, else dlt's choice."""
+        if self.loader_file_format:
+            return self.loader_file_format
+        return settings.DUCKDB_LOADER_FILE_FORMAT if self.is_duckdb else None
 
     def resolved_duckdb_path(self) -> Path:
         """The DuckDB file to load into, checked for the problems DuckDB would report late."""
@@ -318,8 +356,10 @@ class WarehouseResource(ConfigurableResource):
         return path
 
     def _lock_paths(self, pipeline: Pipeline | None) -> list[Path]:
-        duckdb_path = self.resolved_duckdb_path()
-        paths = [duckdb_path.with_name(duckdb_path.name + ".lock")]
+        paths = []
+        if self.is_duckdb:
+            duckdb_path = self.resolved_duckdb_path()
+            paths.append(duckdb_path.with_name(duckdb_path.name + ".lock"))
         if pipeline is not None:
             paths.insert(0, Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.lock")
         return paths
@@ -373,11 +413,20 @@ class WarehouseResource(ConfigurableResource):
             yield client
 
     def build_pipeline(self, progress: object = None) -> Pipeline:
-        """The dlt pipeline `analytics_api` into dataset `analytics` of the DuckDB file.
+        """The dlt pipeline `analytics_api` into dataset `analytics` of the destination.
 
         Args:
             progress: A dlt progress collector (e.g. `dlt.progress.log(logger=context.log)`).
         """
+        destination = self.resolved_destination()
+        if destination != "duckdb":
+            return dlt.pipeline(
+                pipeline_name=settings.PIPELINE_NAME,
+                pipelines_dir=self.pipelines_dir,
+                destination=destination,
+                dataset_name=settings.DATASET_NAME,
+                progress=progress,  # type: ignore[arg-type]
+            )
         path = self.resolved_duckdb_path()
         blocking = next((p for p in (path.parent, *path.parent.parents) if p.is_file()), None)
         if blocking is not None:

@@ -119,7 +119,25 @@ DEFAULT_REQUESTS_PER_MINUTE: Final = 100
 REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"
 
 # dlt's load file format for DuckDB: Parquet loads ~20x faster than INSERT VALUES (benchmarks/).
-DEFAULT_LOADER_FILE_FORMAT: Final = "parquet"
+# Other destinations get their own preferred format unless `warehouse.loader_file_format` says.
+DUCKDB_LOADER_FILE_FORMAT: Final = "parquet"
+
+# The destination, by dlt's name for it; its credentials come from dlt's own settings
+# (e.g. DESTINATION__POSTGRES__CREDENTIALS). DuckDB uses ANALYTICS_DUCKDB_PATH instead.
+ENV_DESTINATION: Final = "ANALYTICS_DESTINATION"
+DEFAULT_DESTINATION: Final = "duckdb"
+
+
+def destination_kind() -> str:
+    """The destination's name for asset kinds, read when the code location loads (optional)."""
+    from dagster import EnvVar
+
+    return (
+        (EnvVar(ENV_DESTINATION).get_value(DEFAULT_DESTINATION) or DEFAULT_DESTINATION)
+        .strip()
+        .lower()
+    )
+
 
 # DuckDB's memory limit for the project's connections (its default is 80% of RAM).
 DEFAULT_DUCKDB_MEMORY_LIMIT: Final = "128MB"
