@@ -70,6 +70,9 @@ def _run_sample_api(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     from analytics_assets.sample_api import SampleApiServer, SampleDataset
 
+    # Ctrl+C must stop the demo even when a parent started it with SIGINT ignored (a shell
+    # script without job control does that to background commands).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     project_dir = Path.cwd()
     dataset = SampleDataset.generate(seed=args.seed, responses=args.responses)
     server = SampleApiServer(
@@ -84,6 +87,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         settings.ENV_API_BASE_URL: server.base_url,
         settings.ENV_API_KEY: DEMO_API_KEY,
         settings.ENV_DUCKDB_PATH: str(Path(args.duckdb_path).resolve()),
+        settings.ENV_DESTINATION: "duckdb",  # the demo loads its own file, whatever .env says
     }
     print(
         f"Sample API with {dataset.response_count} responses at {server.base_url}\n"

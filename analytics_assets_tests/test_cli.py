@@ -98,6 +98,8 @@ RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } }
 def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> None:
     ui_port, api_port = _free_port(), _free_port()
     duckdb_path = tmp_path / "demo.duckdb"
+    # A file, not a pipe nobody reads: dagster dev's output would fill a pipe and block it.
+    log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
         [
             sys.executable,
@@ -115,7 +117,7 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
         ],  # fmt: skip
         cwd=PROJECT_DIR,
         env=_env(HOME=str(tmp_path)),
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -157,3 +159,4 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
         except subprocess.TimeoutExpired:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
+        log.close()
