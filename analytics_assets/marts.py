@@ -158,7 +158,7 @@ ORDER BY p.id
 CHOICE_DISTRIBUTION = f"""
 WITH {_QUESTIONS},
 choice_answers AS (
-    SELECT a.survey_id, a.question_id, a._dlt_id AS answer_row_id,
+    SELECT a.survey_id, a.question_id, a._dlt_id AS answer_row_id, a.value_text,
            q.headline, q.question_type
     FROM {RAW}.responses__answers a
     JOIN questions q ON q.survey_id = a.survey_id AND q.question_id = a.question_id
@@ -167,15 +167,26 @@ choice_answers AS (
 totals AS (
     SELECT survey_id, question_id, count(*) AS question_answers
     FROM choice_answers GROUP BY survey_id, question_id
+),
+-- A single choice is the answer's text; a multi-select answer lists its options in
+-- responses__answers__selected (only for multi-select questions: rows loaded by older versions
+-- also listed single choices there).
+choices AS (
+    SELECT c.survey_id, c.question_id, c.headline, c.question_type, c.value_text AS choice
+    FROM choice_answers c WHERE c.value_text IS NOT NULL
+    UNION ALL
+    SELECT c.survey_id, c.question_id, c.headline, c.question_type, sel.value AS choice
+    FROM choice_answers c
+    JOIN {RAW}.responses__answers__selected sel ON sel._dlt_parent_id = c.answer_row_id
+    WHERE c.question_type = 'multipleChoiceMulti'
 )
 SELECT c.survey_id, c.question_id, c.headline AS question, c.question_type,
-       sel.value AS choice, count(*) AS selections, t.question_answers,
+       c.choice, count(*) AS selections, t.question_answers,
        CAST(count(*) AS DOUBLE PRECISION) / t.question_answers AS share
-FROM choice_answers c
-JOIN {RAW}.responses__answers__selected sel ON sel._dlt_parent_id = c.answer_row_id
+FROM choices c
 JOIN totals t ON t.survey_id = c.survey_id AND t.question_id = c.question_id
-GROUP BY c.survey_id, c.question_id, c.headline, c.question_type, sel.value, t.question_answers
-ORDER BY c.survey_id, c.question_id, selections DESC, choice
+GROUP BY c.survey_id, c.question_id, c.headline, c.question_type, c.choice, t.question_answers
+ORDER BY c.survey_id, c.question_id, selections DESC, c.choice
 """
 
 
@@ -194,7 +205,7 @@ READ_TABLES: dict[str, dict[str, str]] = {
     },
     "responses__answers": {
         "_dlt_id": "TEXT", "response_id": "TEXT", "survey_id": "TEXT", "question_id": "TEXT",
-        "value_number": "DOUBLE PRECISION",
+        "value_number": "DOUBLE PRECISION", "value_text": "TEXT",
     },
     "responses__answers__selected": {"_dlt_parent_id": "TEXT", "value": "TEXT"},
     "identified_peoples": {"id": "TEXT", "user_id": "TEXT", "attributes": "TEXT"},

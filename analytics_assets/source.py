@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from dlt.extract.source import DltSource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
@@ -185,7 +186,8 @@ def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
         return response
     path = urlsplit(response.url).path
     try:
-        body = response.json()
+        # orjson: about three times faster than the simplejson requests would use, on every page.
+        body = orjson.loads(response.content)
     except ValueError:
         content_type = response.headers.get("Content-Type", "none")
         raise AnalyticsApiError(
@@ -225,26 +227,37 @@ def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _json_text(value: Any) -> str:
+    """Compact JSON text of an answer (orjson: several times faster than json.dumps)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers past 64 bits, which only the standard library writes
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _answer_row(
     record: dict[str, Any], question_id: str, value: Any, ttc: dict[str, Any]
 ) -> dict[str, Any]:
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     is_choice_list = isinstance(value, list) and all(isinstance(item, str) for item in value)
     seconds = ttc.get(question_id)
-    return {
+    row = {
         "response_id": record.get(settings.PRIMARY_KEY),
         "survey_id": record.get("surveyId"),
         "question_id": question_id,
         # The answer as the API sent it, JSON-encoded into one text column: a json column would
         # split scalars into per-type variant columns.
-        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "value": _json_text(value),
         "value_number": float(value) if is_number else None,
         "value_text": value if isinstance(value, str) else None,
         "ttc_ms": seconds if isinstance(seconds, int) and not isinstance(seconds, bool) else None,
-        # Every option a multiple-choice answer selected, one row each in
-        # `responses__answers__selected`, so distributions need no JSON functions.
-        "selected": value if is_choice_list else [value] if isinstance(value, str) else [],
+        # The options of a multi-select answer, one row each in `responses__answers__selected`,
+        # so distributions need no JSON functions. A single choice is `value_text` already;
+        # repeating it (and every free-text answer) here tripled the table for nothing.
+        "selected": value if is_choice_list else [],
     }
+    # Absent, not None: dlt drops null values anyway, after checking each against the schema.
+    return {name: cell for name, cell in row.items() if cell is not None and cell != []}
 
 
 def _with_answers(record: dict[str, Any]) -> dict[str, Any]:
