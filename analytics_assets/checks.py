@@ -11,7 +11,9 @@ warehouse connection (in the warehouse pool, like every step that opens the Duck
   materialization (`dagster/column_schema`) against the previous one, since the API adds and
   renames fields without notice and dlt silently evolves the table.
 
-A table that was never loaded fails its checks with a description saying so. The SQL is plain
+A table that was never loaded fails its checks with a description saying so. A table dlt never
+created because its endpoint has returned no records (an account without webhooks) passes them,
+saying that, once its asset has been materialized. The SQL is plain
 enough to run unchanged on DuckDB and Postgres.
 
 `build_freshness_checks` builds Dagster's last-update freshness check on responses and the sensor
@@ -153,6 +155,28 @@ def _missing_table_result(check_name: str, table: str, missing: str) -> AssetChe
             f"Materialize `{asset_key_for(missing).to_user_string()}` first."
         ),
     )
+
+
+def _empty_endpoint_result(check_name: str, table: str, missing: str) -> AssetCheckResult:
+    """A check on a table dlt never created because its endpoint has returned no records."""
+    return _result(
+        check_name,
+        table,
+        passed=True,
+        metadata={
+            "row_count": MetadataValue.int(0),
+            "missing_table": f"{settings.DATASET_NAME}.{missing}",
+        },
+        description=(
+            f"`{asset_key_for(missing).to_user_string()}` was materialized, but its endpoint "
+            "has returned no records yet, so dlt created no table "
+            f"`{settings.DATASET_NAME}.{missing}`: nothing to check."
+        ),
+    )
+
+
+def _was_materialized(context: AssetCheckExecutionContext, table: str) -> bool:
+    return context.instance.get_latest_materialization_event(asset_key_for(table)) is not None
 
 
 def _rows(client: SqlClientBase, sql: str, *args: Any) -> list[tuple]:
@@ -318,14 +342,20 @@ def _warehouse_results(
             if key.name == ID_CHECK:
                 if table in existing:
                     yield _check_ids(client, table)
+                elif _was_materialized(context, table):
+                    yield _empty_endpoint_result(ID_CHECK, table, table)
                 else:
                     yield _missing_table_result(ID_CHECK, table, table)
             elif key.name == SURVEY_ID_CHECK:
                 missing = [t for t in (_RESPONSES, _SURVEYS) if t not in existing]
-                if missing:
-                    yield _missing_table_result(SURVEY_ID_CHECK, table, missing[0])
-                else:
+                if not missing:
                     yield _check_survey_ids(client)
+                elif _RESPONSES in missing and _was_materialized(context, _RESPONSES):
+                    # No responses at all: none can point at an unknown survey.
+                    yield _empty_endpoint_result(SURVEY_ID_CHECK, table, _RESPONSES)
+                else:
+                    # Responses exist but surveys were never loaded (or responses never were).
+                    yield _missing_table_result(SURVEY_ID_CHECK, table, missing[0])
 
 
 @multi_asset_check(

@@ -22,6 +22,7 @@ from dagster import (
     materialize,
 )
 from dagster._core.test_utils import freeze_time
+from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets, asset_key_for
@@ -35,8 +36,9 @@ from analytics_assets.checks import (
     raw_table_checks,
 )
 from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.sample_api import SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, query
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, query
 
 DATASET_ENDPOINTS = {
     "surveys": "surveys",
@@ -325,3 +327,25 @@ def test_raw_table_checks_are_one_subsettable_step_in_the_warehouse_pool() -> No
     assert raw_table_checks.can_subset
     assert "warehouse" in raw_table_checks.required_resource_keys
     assert len(raw_table_checks.check_keys) == 13
+
+
+def test_an_endpoint_with_no_records_passes_its_checks_and_says_so(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    """An account without webhooks: the asset materializes, dlt creates no table for zero rows."""
+    dataset = SampleDataset.generate(seed=7, responses=120, webhooks=0, now=FIXED_NOW)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        resources = {
+            "dlt": DagsterDltResource(),
+            "analytics_api": AnalyticsApiResource(base_url=server.base_url, api_key=TEST_API_KEY),
+            "warehouse": WarehouseResource(
+                duckdb_path=str(tmp_path / "w.duckdb"), pipelines_dir=str(tmp_path / "dlt")
+            ),
+        }
+        result = _load_and_check(resources, instance)
+
+    evaluations = _evaluations(result)
+    assert _failed(evaluations) == set()
+    empty = evaluations[("webhooks", ID_CHECK)]
+    assert _metadata(empty)["row_count"] == 0
+    assert "returned no records" in empty.description
