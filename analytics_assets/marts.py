@@ -39,6 +39,13 @@ from analytics_assets.resources import WarehouseResource
 RAW = f'"{settings.DATASET_NAME}"'
 MARTS = f'"{settings.MARTS_DATASET_NAME}"'
 
+# The person a response came from. The API renamed `person` to `contact` on responses; rows
+# loaded before the rename (or from a self-hosted instance not yet upgraded) carry
+# `person__id` instead, so where that column exists the SQL reads both (`_with_person_id`).
+PERSON_ID = "r.contact__id"
+PERSON_ID_BOTH = "coalesce(r.contact__id, r.person__id)"
+LEGACY_PERSON_COLUMN = "person__id"
+
 # Questions with their survey and type; shared by every query below.
 _QUESTIONS = f"""
 questions AS (
@@ -51,7 +58,7 @@ questions AS (
 # Numeric answers to nps questions, with the response they belong to.
 _NPS_ANSWERS = f"""
 nps_answers AS (
-    SELECT r.id AS response_id, r.survey_id, r.created_at, r.contact__id AS person_id,
+    SELECT r.id AS response_id, r.survey_id, r.created_at, {PERSON_ID} AS person_id,
            a.question_id, a.value_number AS score
     FROM {RAW}.responses r
     JOIN {RAW}.responses__answers a ON a.response_id = r.id
@@ -134,9 +141,9 @@ ORDER BY d.day, d.survey_id
 PERSON_ENGAGEMENT = f"""
 WITH {_QUESTIONS}, {_NPS_ANSWERS},
 per_person AS (
-    SELECT contact__id AS person_id, count(*) AS responses,
+    SELECT {PERSON_ID} AS person_id, count(*) AS responses,
            min(created_at) AS first_response_at, max(created_at) AS last_response_at
-    FROM {RAW}.responses r WHERE contact__id IS NOT NULL GROUP BY contact__id
+    FROM {RAW}.responses r WHERE {PERSON_ID} IS NOT NULL GROUP BY {PERSON_ID}
 ),
 latest_nps AS (
     SELECT person_id, score,
@@ -225,6 +232,22 @@ def _with_sources(sql: str, existing: set[str]) -> str:
     return sql
 
 
+def _with_person_id(sql: str, client: Any, existing: set[str]) -> str:
+    """`sql` reading `person__id` as well as `contact__id` where responses has that column."""
+    if "responses" not in existing:
+        return sql
+    columns = (
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s AND column_name = %s"
+    )
+    with client.execute_query(
+        columns, settings.DATASET_NAME, "responses", LEGACY_PERSON_COLUMN
+    ) as cursor:
+        if cursor.fetchone() is None:
+            return sql
+    return sql.replace(PERSON_ID, PERSON_ID_BOTH)
+
+
 def _existing_raw_tables(client: Any) -> set[str]:
     sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
     with client.execute_query(sql, settings.DATASET_NAME) as cursor:
@@ -254,7 +277,8 @@ MARTS_TABLES: dict[str, tuple[str, list[AssetKey], str]] = {
     "person_engagement": (
         PERSON_ENGAGEMENT,
         _raw("identified_peoples", "surveys", "responses"),
-        "One row per identified person (responses joined on `contact__id`): responses given, "
+        "One row per identified person (responses joined on `contact__id`, or on `person__id` "
+        "for responses loaded before the API renamed `person` to `contact`): responses given, "
         "first and last response time, the score of their most recent `nps` answer, and their "
         "attributes (JSON) from the people endpoint.",
     ),
@@ -347,7 +371,7 @@ def analytics_marts(
             key = marts_key(table)
             if key not in context.selected_asset_keys:
                 continue
-            sql = _with_sources(MARTS_TABLES[table][0], existing)
+            sql = _with_person_id(_with_sources(MARTS_TABLES[table][0], existing), client, existing)
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")

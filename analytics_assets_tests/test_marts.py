@@ -409,3 +409,38 @@ def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path
     # rating is the mean of 15 answers that hold each of 1..5 three times, i.e. 3/5.
     means = query(duckdb_path, f"SELECT mean_rating_normalized FROM {MARTS}.survey_summary")
     assert [row[0] for row in means] == [pytest.approx(0.6)] * 60
+
+
+def test_responses_of_the_old_person_shape_still_count_for_their_person(tmp_path: Path) -> None:
+    """Responses loaded as `person` (before the API's rename to `contact`) link to people too."""
+    from dagster_dlt import DagsterDltResource
+
+    dataset = SampleDataset.generate(seed=5, responses=240, now=RECENT)
+    dataset.rename_response_field("contact", "person", newest=60)
+    expected: dict[str, int] = {}
+    for record in dataset.rows("responses"):
+        person = record.get("contact") or record.get("person")
+        if person:
+            expected[person["id"]] = expected.get(person["id"], 0) + 1
+    assert any(r.get("person") for r in dataset.rows("responses"))  # both shapes are served
+
+    duckdb_path = tmp_path / "w.duckdb"
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        result = materialize(
+            [analytics_api_assets, analytics_marts],
+            resources={
+                "dlt": DagsterDltResource(),
+                "analytics_api": AnalyticsApiResource(
+                    base_url=server.base_url, api_key=TEST_API_KEY
+                ),
+                "warehouse": WarehouseResource(
+                    duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt")
+                ),
+            },
+        )
+    assert result.success
+    engaged = query(
+        duckdb_path,
+        f"SELECT person_id, responses FROM {MARTS}.person_engagement WHERE responses > 0",
+    )
+    assert dict(engaged) == expected
