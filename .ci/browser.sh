@@ -7,10 +7,11 @@ set -euo pipefail
 CHROMIUM=/usr/bin/chromium
 
 if [ ! -x "$CHROMIUM" ]; then
-  export DEBIAN_FRONTEND=noninteractive
+  # Root runs apt-get itself; anyone else needs sudo.
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq >&2
-  $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium fonts-liberation >&2
 fi
 "$CHROMIUM" --version

@@ -7,15 +7,20 @@ PORT="${PGPORT:-55432}"
 DATA="${PGDATA_DIR:-/tmp/analytics-assets-pg}"
 DSN="postgresql://analytics:analytics@127.0.0.1:${PORT}/analytics"
 
+# Root runs apt-get itself; anyone else needs sudo.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
 find_bin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+  # No match is not an error here (pipefail would make it one): the caller installs then.
+  { ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | sort -V | tail -n 1
 }
 BIN="$(find_bin)"
 if [ -z "$BIN" ] || [ ! -x "$BIN/postgres" ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
   BIN="$(find_bin)"
+  [ -n "$BIN" ] || { echo "PostgreSQL did not install" >&2; exit 1; }
 fi
 
 as_postgres() {
