@@ -107,6 +107,10 @@ def responses_cursor(pipeline: Pipeline) -> str | None:
     return incremental.get("last_value")
 
 
+# Materialization metadata: rows read from the endpoint and merged by this load.
+ROWS_LOADED = "rows_loaded"
+
+
 def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> dict[str, Any]:
     """Per-asset figures: rows in the table, rows read, and how many were new or changed."""
     return {
@@ -114,7 +118,7 @@ def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> di
             row_count=changes.row_count,
             table_name=f"{settings.DATASET_NAME}.{table_name}",
         ),
-        "rows_loaded": MetadataValue.int(rows_read),
+        ROWS_LOADED: MetadataValue.int(rows_read),
         "rows_new": MetadataValue.int(changes.rows_new),
         "rows_changed": MetadataValue.int(changes.rows_changed),
     }

@@ -12,8 +12,8 @@ warehouse connection (in the warehouse pool, like every step that opens the Duck
   renames fields without notice and dlt silently evolves the table.
 
 A table that was never loaded fails its checks with a description saying so. A table dlt never
-created because its endpoint has returned no records (an account without webhooks) passes them,
-saying that, once its asset has been materialized. The SQL is plain
+created because its endpoint has returned no records (an account without webhooks: the asset's
+latest materialization read 0 rows) passes them, saying that. The SQL is plain
 enough to run unchanged on DuckDB and Postgres.
 
 `build_freshness_checks` builds Dagster's last-update freshness check on responses and the sensor
@@ -48,7 +48,7 @@ from dagster import (
 from dlt.destinations.sql_client import SqlClientBase
 
 from analytics_assets import settings
-from analytics_assets.assets import asset_key_for
+from analytics_assets.assets import ROWS_LOADED, asset_key_for
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
@@ -175,8 +175,18 @@ def _empty_endpoint_result(check_name: str, table: str, missing: str) -> AssetCh
     )
 
 
-def _was_materialized(context: AssetCheckExecutionContext, table: str) -> bool:
-    return context.instance.get_latest_materialization_event(asset_key_for(table)) is not None
+def _loaded_nothing(context: AssetCheckExecutionContext, table: str) -> bool:
+    """Whether the asset's latest materialization read no rows from its endpoint.
+
+    Only then is a missing table expected. A table missing after a load that read rows means
+    the warehouse changed under the asset (a new DuckDB file, another destination, a dropped
+    schema), which the checks must report, not excuse.
+    """
+    event = context.instance.get_latest_materialization_event(asset_key_for(table))
+    if event is None or event.asset_materialization is None:
+        return False
+    rows_loaded = event.asset_materialization.metadata.get(ROWS_LOADED)
+    return rows_loaded is not None and rows_loaded.value == 0
 
 
 def _rows(client: SqlClientBase, sql: str, *args: Any) -> list[tuple]:
@@ -342,7 +352,7 @@ def _warehouse_results(
             if key.name == ID_CHECK:
                 if table in existing:
                     yield _check_ids(client, table)
-                elif _was_materialized(context, table):
+                elif _loaded_nothing(context, table):
                     yield _empty_endpoint_result(ID_CHECK, table, table)
                 else:
                     yield _missing_table_result(ID_CHECK, table, table)
@@ -350,7 +360,7 @@ def _warehouse_results(
                 missing = [t for t in (_RESPONSES, _SURVEYS) if t not in existing]
                 if not missing:
                     yield _check_survey_ids(client)
-                elif _RESPONSES in missing and _was_materialized(context, _RESPONSES):
+                elif _RESPONSES in missing and _loaded_nothing(context, _RESPONSES):
                     # No responses at all: none can point at an unknown survey.
                     yield _empty_endpoint_result(SURVEY_ID_CHECK, table, _RESPONSES)
                 else:

@@ -349,3 +349,16 @@ def test_an_endpoint_with_no_records_passes_its_checks_and_says_so(
     empty = evaluations[("webhooks", ID_CHECK)]
     assert _metadata(empty)["row_count"] == 0
     assert "returned no records" in empty.description
+
+
+def test_a_table_gone_after_a_load_that_read_rows_fails_its_checks(
+    resources: dict, instance: DagsterInstance, duckdb_path: Path
+) -> None:
+    """Not an empty endpoint: the warehouse changed under the asset, which the checks report."""
+    _load_and_check(resources, instance)
+    _run_sql(duckdb_path, ["DROP TABLE analytics.webhooks"])
+
+    evaluations = _evaluations(_check_only(resources, instance))
+
+    assert _failed(evaluations) == {("webhooks", ID_CHECK)}
+    assert _metadata(evaluations[("webhooks", ID_CHECK)]) == {"missing_table": "analytics.webhooks"}
