@@ -308,17 +308,29 @@ class WarehouseResource(ConfigurableResource):
 
     def resolved_destination(self) -> str:
         """The dlt destination name, checked against the destinations dlt knows."""
+        source = (
+            "resource warehouse, field destination"
+            if self.destination
+            else f"environment variable {settings.ENV_DESTINATION}"
+        )
         raw = self.destination or EnvVar(settings.ENV_DESTINATION).get_value(
             settings.DEFAULT_DESTINATION
         )
         name = (raw or "").strip().lower()
         if not name:
-            raise AnalyticsConfigurationError(f"{settings.ENV_DESTINATION} is set but empty.")
+            raise AnalyticsConfigurationError(f"The destination ({source}) is set but empty.")
+        if not settings.is_destination_name(name):
+            # Never echoed: a value that is not a name may be a connection string with a password.
+            raise AnalyticsConfigurationError(
+                f"The destination ({source}) must be a dlt destination name such as duckdb or "
+                "postgres, not a connection string; its value is not shown. Credentials go in "
+                "dlt's settings, e.g. DESTINATION__POSTGRES__CREDENTIALS."
+            )
         try:
             Destination.from_reference(name)
         except Exception:
             raise AnalyticsConfigurationError(
-                f"{settings.ENV_DESTINATION}={raw!r} is not a dlt destination "
+                f"The destination ({source}) {name!r} is not a dlt destination "
                 "(e.g. duckdb, postgres, snowflake, bigquery, motherduck)."
             ) from None
         return name

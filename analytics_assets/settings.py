@@ -6,6 +6,7 @@ module reads no environment variables; `definitions.py` wires the ones named
 below into resources through Dagster's `EnvVar`.
 """
 
+import re
 from typing import Final
 
 # Environment variables read (through Dagster's EnvVar, at run time only).
@@ -126,17 +127,25 @@ DUCKDB_LOADER_FILE_FORMAT: Final = "parquet"
 # (e.g. DESTINATION__POSTGRES__CREDENTIALS). DuckDB uses ANALYTICS_DUCKDB_PATH instead.
 ENV_DESTINATION: Final = "ANALYTICS_DESTINATION"
 DEFAULT_DESTINATION: Final = "duckdb"
+_DESTINATION_NAME: Final = re.compile(r"[a-z0-9_.]+")
+
+
+def is_destination_name(value: str) -> bool:
+    """A plain destination name (`postgres`, `dlt.destinations.duckdb`), not a connection string."""
+    return bool(_DESTINATION_NAME.fullmatch(value))
 
 
 def destination_kind() -> str:
-    """The destination's name for asset kinds, read when the code location loads (optional)."""
+    """The destination's name for asset kinds, read when the code location loads.
+
+    Anything but a plain name (a DSN pasted into the wrong variable, say) shows as `warehouse`, so
+    a password can never become a tag in the UI.
+    """
     from dagster import EnvVar
 
-    return (
-        (EnvVar(ENV_DESTINATION).get_value(DEFAULT_DESTINATION) or DEFAULT_DESTINATION)
-        .strip()
-        .lower()
-    )
+    raw = EnvVar(ENV_DESTINATION).get_value(DEFAULT_DESTINATION) or DEFAULT_DESTINATION
+    name = raw.strip().lower()
+    return name if is_destination_name(name) else "warehouse"
 
 
 # DuckDB's memory limit for the project's connections (its default is 80% of RAM).

@@ -38,7 +38,11 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.resources import (
+    AnalyticsApiResource,
+    AnalyticsConfigurationError,
+    WarehouseResource,
+)
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, query, table_ids
 
@@ -614,6 +618,29 @@ def test_a_configuration_error_fails_before_any_request_naming_the_setting(
 
     assert setting in _failure_text(result)
     assert sample_api.request_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("postgress", "'postgress' is not a dlt destination"),
+        ("postgresql://loader:s3cret-pw@db.internal/analytics", "not a connection string"),
+        ("   ", "set but empty"),
+    ],
+)
+def test_a_bad_destination_names_the_setting_and_never_shows_a_connection_string(
+    monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(settings.ENV_DESTINATION, value)
+
+    with pytest.raises(AnalyticsConfigurationError) as raised:
+        WarehouseResource().resolved_destination()
+
+    message = str(raised.value)
+    assert settings.ENV_DESTINATION in message and problem in message
+    assert "s3cret-pw" not in message
+    # Asset kinds (tags in the UI) never carry such a value either.
+    assert "s3cret-pw" not in settings.destination_kind()
 
 
 def test_cli_without_the_api_key_fails_naming_it_before_any_request(
