@@ -176,8 +176,8 @@ totals AS (
     FROM choice_answers GROUP BY survey_id, question_id
 ),
 -- A single choice is the answer's text; a multi-select answer lists its options in
--- responses__answers__selected (only for multi-select questions: rows loaded by older versions
--- also listed single choices there).
+-- responses__answers__selected. Older versions also listed every text answer there, so those
+-- rows are read only for multi-select answers that have no text.
 choices AS (
     SELECT c.survey_id, c.question_id, c.headline, c.question_type, c.value_text AS choice
     FROM choice_answers c WHERE c.value_text IS NOT NULL
@@ -185,7 +185,7 @@ choices AS (
     SELECT c.survey_id, c.question_id, c.headline, c.question_type, sel.value AS choice
     FROM choice_answers c
     JOIN {RAW}.responses__answers__selected sel ON sel._dlt_parent_id = c.answer_row_id
-    WHERE c.question_type = 'multipleChoiceMulti'
+    WHERE c.question_type = 'multipleChoiceMulti' AND c.value_text IS NULL
 )
 SELECT c.survey_id, c.question_id, c.headline AS question, c.question_type,
        c.choice, count(*) AS selections, t.question_answers,

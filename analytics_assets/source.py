@@ -187,7 +187,12 @@ def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
     path = urlsplit(response.url).path
     try:
         # orjson: about three times faster than the simplejson requests would use, on every page.
-        body = orjson.loads(response.content)
+        # It is stricter (no NaN, no byte-order mark), so a body it refuses gets the lenient
+        # parser before being called not JSON.
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            body = response.json()
     except ValueError:
         content_type = response.headers.get("Content-Type", "none")
         raise AnalyticsApiError(
@@ -231,7 +236,7 @@ def _json_text(value: Any) -> str:
     """Compact JSON text of an answer (orjson: several times faster than json.dumps)."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:  # integers past 64 bits, which only the standard library writes
+    except TypeError:  # what only the lenient parser produces, such as integers past 64 bits
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
