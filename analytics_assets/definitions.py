@@ -5,6 +5,8 @@ Read at run time only, through `EnvVar` (definitions load with none of them set)
 - `ANALYTICS_API_BASE_URL`: root of the API, e.g. `https://app.formbricks.com/api`.
 - `ANALYTICS_API_KEY`: management API key.
 - `ANALYTICS_DUCKDB_PATH`: DuckDB file to load into (default `data/warehouse.duckdb`).
+- `ANALYTICS_DESTINATION`: dlt destination name (default `duckdb`); also read when the code
+  location loads, to label the assets' kinds.
 
 Read when the code location loads, each optional with a default:
 

@@ -1,10 +1,10 @@
 """The deployment files: deploy/dagster.yaml, deploy/workspace.yaml, the Dockerfile.
 
 `deploy/dagster.yaml` is opened as a real Dagster instance on the PostgreSQL server that
-`.ci/postgres.sh` starts (127.0.0.1, port ANALYTICS_TEST_POSTGRES_PORT, default 55432, role
-`postgres` with trust auth), in a database created for each test and dropped after it, and runs
-one materialization there. Without a server those tests skip, except in CI (`CI` set), where they
-must run.
+`.ci/postgres.sh` starts (host and port of ANALYTICS_TEST_POSTGRES_DSN, default
+127.0.0.1:55432, role `postgres` with trust auth), in a database created for each test and
+dropped after it, and runs one materialization there. Without a server those tests skip,
+except in CI (`CI` set), where they must run.
 
 The Dockerfile's CMD is started from this virtual environment (the image itself cannot be built
 here) and the code location is loaded from it over gRPC the way deploy/workspace.yaml loads it.
@@ -23,6 +23,7 @@ import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -43,8 +44,14 @@ DEPLOY_WORKSPACE = REPO / "deploy" / "workspace.yaml"
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 
-PG_HOST = "127.0.0.1"
-PG_PORT = int(os.environ.get("ANALYTICS_TEST_POSTGRES_PORT", "55432"))
+# The server .ci/postgres.sh starts: the same host and port as the warehouse tests' DSN.
+_PG_DSN = urlsplit(
+    os.environ.get(
+        "ANALYTICS_TEST_POSTGRES_DSN", "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
+    )
+)
+PG_HOST = _PG_DSN.hostname or "127.0.0.1"
+PG_PORT = _PG_DSN.port or 5432
 PG_ADMIN = "postgres"
 PG_ENV = ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD")
 CODE_LOCATION = "analytics_assets"
