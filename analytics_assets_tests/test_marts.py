@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, materialize
+from dagster import AssetKey, ExecuteInProcessResult, materialize
+from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets, asset_key_for
@@ -124,15 +125,12 @@ def _dataset() -> SampleDataset:
     return SampleDataset.from_records(surveys=surveys, responses=responses, people=people)
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Raw tables and every analytics table, built once from the hand-made dataset."""
-    root = tmp_path_factory.mktemp("marts")
-    duckdb_path = root / "warehouse.duckdb"
-    from dagster_dlt import DagsterDltResource
-
-    with SampleApiServer(dataset=_dataset(), api_key=TEST_API_KEY) as server:
-        result = materialize(
+def _load_and_build(
+    dataset: SampleDataset, duckdb_path: Path, pipelines_dir: Path
+) -> ExecuteInProcessResult:
+    """Serve `dataset`, load it into `duckdb_path` and build every analytics table, in one run."""
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        return materialize(
             [analytics_api_assets, analytics_marts],
             resources={
                 "dlt": DagsterDltResource(),
@@ -140,10 +138,18 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     base_url=server.base_url, api_key=TEST_API_KEY
                 ),
                 "warehouse": WarehouseResource(
-                    duckdb_path=str(duckdb_path), pipelines_dir=str(root / "dlt")
+                    duckdb_path=str(duckdb_path), pipelines_dir=str(pipelines_dir)
                 ),
             },
         )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Raw tables and every analytics table, built once from the hand-made dataset."""
+    root = tmp_path_factory.mktemp("marts")
+    duckdb_path = root / "warehouse.duckdb"
+    result = _load_and_build(_dataset(), duckdb_path, root / "dlt")
     assert result.success
     materializations = {
         event.asset_key: event.materialization.metadata
@@ -323,22 +329,8 @@ def test_an_account_without_choice_questions_or_people_still_builds(tmp_path: Pa
         surveys=[_survey("S9", "Only NPS", "inProgress", [_question("n", "nps")])],
         responses=[_response("x1", "S9", "2026-11-19T10:00:00.000Z", True, {"n": 9}, None)],
     )
-    from dagster_dlt import DagsterDltResource
-
     duckdb_path = tmp_path / "w.duckdb"
-    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-        result = materialize(
-            [analytics_api_assets, analytics_marts],
-            resources={
-                "dlt": DagsterDltResource(),
-                "analytics_api": AnalyticsApiResource(
-                    base_url=server.base_url, api_key=TEST_API_KEY
-                ),
-                "warehouse": WarehouseResource(
-                    duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt")
-                ),
-            },
-        )
+    result = _load_and_build(dataset, duckdb_path, tmp_path / "dlt")
     assert result.success
     assert query(duckdb_path, f"SELECT survey_id, nps FROM {MARTS}.survey_summary") == [
         ("S9", 100.0)
@@ -372,22 +364,8 @@ def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path
             responses.append(_response(f"r{number}-{copy}", f"S{number:02d}", created, True,
                                        data, None))  # fmt: skip
     dataset = SampleDataset.from_records(surveys=surveys, responses=responses)
-    from dagster_dlt import DagsterDltResource
-
     duckdb_path = tmp_path / "w.duckdb"
-    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-        result = materialize(
-            [analytics_api_assets, analytics_marts],
-            resources={
-                "dlt": DagsterDltResource(),
-                "analytics_api": AnalyticsApiResource(
-                    base_url=server.base_url, api_key=TEST_API_KEY
-                ),
-                "warehouse": WarehouseResource(
-                    duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt")
-                ),
-            },
-        )
+    result = _load_and_build(dataset, duckdb_path, tmp_path / "dlt")
     assert result.success
     columns = [
         row[0]
@@ -413,8 +391,6 @@ def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path
 
 def test_responses_of_the_old_person_shape_still_count_for_their_person(tmp_path: Path) -> None:
     """Responses loaded as `person` (before the API's rename to `contact`) link to people too."""
-    from dagster_dlt import DagsterDltResource
-
     dataset = SampleDataset.generate(seed=5, responses=240, now=RECENT)
     dataset.rename_response_field("contact", "person", newest=60)
     expected: dict[str, int] = {}
@@ -425,19 +401,7 @@ def test_responses_of_the_old_person_shape_still_count_for_their_person(tmp_path
     assert any(r.get("person") for r in dataset.rows("responses"))  # both shapes are served
 
     duckdb_path = tmp_path / "w.duckdb"
-    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-        result = materialize(
-            [analytics_api_assets, analytics_marts],
-            resources={
-                "dlt": DagsterDltResource(),
-                "analytics_api": AnalyticsApiResource(
-                    base_url=server.base_url, api_key=TEST_API_KEY
-                ),
-                "warehouse": WarehouseResource(
-                    duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt")
-                ),
-            },
-        )
+    result = _load_and_build(dataset, duckdb_path, tmp_path / "dlt")
     assert result.success
     engaged = query(
         duckdb_path,
