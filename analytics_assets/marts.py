@@ -41,7 +41,7 @@ MARTS = f'"{settings.MARTS_DATASET_NAME}"'
 
 # The person a response came from. The API renamed `person` to `contact` on responses; rows
 # loaded before the rename (or from a self-hosted instance not yet upgraded) carry
-# `person__id` instead, so where that column exists the SQL reads both (`_with_person_id`).
+# `person__id` instead, so where that column exists the SQL reads both (`_with_sources`).
 PERSON_ID = "r.contact__id"
 PERSON_ID_BOTH = "coalesce(r.contact__id, r.person__id)"
 LEGACY_PERSON_COLUMN = "person__id"
@@ -224,28 +224,25 @@ def _empty_table(columns: dict[str, str]) -> str:
     return f"(SELECT {typed} WHERE 1 = 0)"
 
 
-def _with_sources(sql: str, existing: set[str]) -> str:
-    """`sql` with every raw table that does not exist yet replaced by an empty typed table."""
+def _with_sources(sql: str, existing: set[str], legacy_person: bool) -> str:
+    """`sql` fitted to the raw tables as they are: every table that does not exist yet is an
+    empty typed table, and with `legacy_person` responses are matched on `person__id` too."""
     for table, columns in READ_TABLES.items():
         if table not in existing:
             sql = re.sub(rf"{re.escape(RAW)}\.{table}\b", _empty_table(columns), sql)
-    return sql
+    return sql.replace(PERSON_ID, PERSON_ID_BOTH) if legacy_person else sql
 
 
-def _with_person_id(sql: str, client: Any, existing: set[str]) -> str:
-    """`sql` reading `person__id` as well as `contact__id` where responses has that column."""
+def _has_legacy_person_column(client: Any, existing: set[str]) -> bool:
+    """Whether responses has `person__id` (rows loaded before the API renamed it `contact`)."""
     if "responses" not in existing:
-        return sql
-    columns = (
+        return False
+    sql = (
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = %s AND table_name = %s AND column_name = %s"
     )
-    with client.execute_query(
-        columns, settings.DATASET_NAME, "responses", LEGACY_PERSON_COLUMN
-    ) as cursor:
-        if cursor.fetchone() is None:
-            return sql
-    return sql.replace(PERSON_ID, PERSON_ID_BOTH)
+    with client.execute_query(sql, settings.DATASET_NAME, "responses", LEGACY_PERSON_COLUMN) as cur:
+        return cur.fetchone() is not None
 
 
 def _existing_raw_tables(client: Any) -> set[str]:
@@ -367,11 +364,12 @@ def analytics_marts(
                 f"materialize the {settings.GROUP_NAME!r} assets first."
             )
         client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {MARTS}")
+        legacy_person = _has_legacy_person_column(client, existing)
         for table in MARTS_TABLES:
             key = marts_key(table)
             if key not in context.selected_asset_keys:
                 continue
-            sql = _with_person_id(_with_sources(MARTS_TABLES[table][0], existing), client, existing)
+            sql = _with_sources(MARTS_TABLES[table][0], existing, legacy_person)
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
