@@ -11,21 +11,18 @@ skips, except under CI (env `CI` set), where it fails. Screenshots go to tmp_pat
 docs/screenshots/lineage.png for the README.
 """
 
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.request import Request, urlopen
 
 import pytest
+
+from analytics_assets_tests.live import free_port, graphql, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,41 +86,8 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = Request(
-        f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urlopen(request, timeout=30) as response:
-        payload = json.load(response)
-    assert "errors" not in payload, payload
-    return payload["data"]
-
-
 class DemoExited(AssertionError):
     """The demo process ended while the test waited on it."""
-
-
-def _wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except DemoExited:
-            raise
-        except Exception as error:  # the server is still starting
-            last_error = error
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}: {last_error}")
 
 
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
@@ -134,15 +98,11 @@ LATEST_MATERIALIZATIONS = (
 )
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 class Demo:
     """`analytics-assets demo` in its own process group, stopped as Ctrl+C would."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.ui_port, self.api_port = _free_port(), _free_port()
+        self.ui_port, self.api_port = free_port(), free_port()
         self.log_path = tmp_path / "demo.log"
         dagster_home = tmp_path / "dagster_home"
         dagster_home.mkdir()
@@ -172,9 +132,6 @@ class Demo:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            # A shell without job control starts background commands with SIGINT ignored,
-            # and the demo would inherit that; Ctrl+C must reach it.
-            preexec_fn=_default_sigint,
         )
 
     @property
@@ -185,7 +142,7 @@ class Demo:
         return self.log_path.read_text(errors="replace")[-chars:]
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        return _graphql(self.ui_port, query, variables)
+        return graphql(self.ui_port, query, variables)
 
     def wait_until_serving(self) -> list[dict]:
         def nodes() -> list[dict] | None:
@@ -196,7 +153,9 @@ class Demo:
             found = self.graphql(ASSET_NODES)["assetNodes"]
             return found if len(found) >= len(ALL_ASSETS) else None
 
-        return _wait_for(nodes, UI_START_TIMEOUT, "the Dagster UI to serve the assets")
+        return wait_for(
+            nodes, UI_START_TIMEOUT, "the Dagster UI to serve the assets", fatal=(DemoExited,)
+        )
 
     def stop(self) -> None:
         try:
@@ -395,7 +354,7 @@ def _launch_from_materialize_all(page, demo: Demo) -> str:
         fresh = [r["runId"] for r in runs if r["runId"] not in before]
         return fresh[-1] if fresh else None  # newest first; the automation sensor's come later
 
-    return _wait_for(new_run, 60, "the run that Materialize all launched")
+    return wait_for(new_run, 60, "the run that Materialize all launched", fatal=(DemoExited,))
 
 
 def test_ui_shows_lineage_materializes_all_and_shows_checks(tmp_path: Path) -> None:
@@ -477,7 +436,12 @@ def test_ui_shows_lineage_materializes_all_and_shows_checks(tmp_path: Path) -> N
                     }
                     return expected_keys <= done
 
-                _wait_for(all_materialized, RUN_TIMEOUT, "every asset to be materialized")
+                wait_for(
+                    all_materialized,
+                    RUN_TIMEOUT,
+                    "every asset to be materialized",
+                    fatal=(DemoExited,),
+                )
 
                 page.set_viewport_size(GRAPH_VIEWPORT)
                 _open_whole_graph(page, demo.url)

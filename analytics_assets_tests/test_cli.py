@@ -1,27 +1,18 @@
 """The front door as a user runs it: `dagster asset materialize` and `analytics-assets demo`."""
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, table_ids
+from analytics_assets_tests.live import free_port, graphql, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 ENDPOINT_NAMES = {"identified_peoples": "people"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -58,31 +49,6 @@ def test_dagster_cli_materializes_every_row_exactly_once_twice(
             assert table_ids(duckdb_path, table) == expected, table
 
 
-def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = Request(
-        f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urlopen(request, timeout=30) as response:
-        payload = json.load(response)
-    assert "errors" not in payload, payload
-    return payload["data"]
-
-
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as error:  # the server is still starting
-            last_error = error
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}: {last_error}")
-
-
 ASSET_NODES = "{ assetNodes { assetKey { path } groupName } }"
 LAUNCH_RUN = """
 mutation($params: ExecutionParams!) {
@@ -96,7 +62,7 @@ RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } }
 
 
 def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> None:
-    ui_port, api_port = _free_port(), _free_port()
+    ui_port, api_port = free_port(), free_port()
     duckdb_path = tmp_path / "demo.duckdb"
     # A file, not a pipe nobody reads: dagster dev's output would fill a pipe and block it.
     log = (tmp_path / "demo.log").open("wb")
@@ -122,9 +88,7 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
         start_new_session=True,
     )
     try:
-        nodes = _wait_for(
-            lambda: _graphql(ui_port, ASSET_NODES)["assetNodes"], 180, "the Dagster UI"
-        )
+        nodes = wait_for(lambda: graphql(ui_port, ASSET_NODES)["assetNodes"], 180, "the Dagster UI")
         keys = {tuple(node["assetKey"]["path"]) for node in nodes}
         assert {("analytics_api", table) for table in settings.ENDPOINT_PATHS} <= keys
 
@@ -137,13 +101,13 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
             },
             "mode": "default",
         }
-        launched = _graphql(ui_port, LAUNCH_RUN, {"params": params})["launchRun"]
+        launched = graphql(ui_port, LAUNCH_RUN, {"params": params})["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]
-        status = _wait_for(
+        status = wait_for(
             lambda: (
                 s
-                if (s := _graphql(ui_port, RUN_STATUS, {"id": run_id})["runOrError"]["status"])
+                if (s := graphql(ui_port, RUN_STATUS, {"id": run_id})["runOrError"]["status"])
                 in ("SUCCESS", "FAILURE", "CANCELED")
                 else None
             ),

@@ -15,7 +15,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from dagster import (
 )
 
 from analytics_assets import settings
+from analytics_assets_tests.live import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_INSTANCE = REPO / "deploy" / "dagster.yaml"
@@ -303,9 +303,7 @@ def test_dockerfile_runs_the_code_server_unprivileged_with_no_secrets() -> None:
 @pytest.fixture
 def code_server(tmp_path: Path) -> Iterator[int]:
     """The Dockerfile's CMD, run from this environment on a free localhost port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cmd = _dockerfile_cmd()
     cmd[0] = str(Path(sys.executable).parent / "dagster")
     cmd[cmd.index("-h") + 1] = "127.0.0.1"
