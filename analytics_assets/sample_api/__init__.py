@@ -1,6 +1,32 @@
 """Sample survey-analytics API (Formbricks management API v1 look-alike) for the demo and tests."""
 
 from analytics_assets.sample_api.data import ENDPOINTS, SampleDataset
-from analytics_assets.sample_api.server import FaultSpec, RequestRecord, SampleApiServer, serve
+from analytics_assets.sample_api.releases import (
+    DEFAULT_EDITION,
+    DEFAULT_RELEASE,
+    EDITIONS,
+    LEGACY_PEOPLE_LIMIT,
+    RELEASES,
+)
+from analytics_assets.sample_api.server import (
+    CONTACTS_REFUSED_MESSAGE,
+    FaultSpec,
+    RequestRecord,
+    SampleApiServer,
+    serve,
+)
 
-__all__ = ["ENDPOINTS", "FaultSpec", "RequestRecord", "SampleApiServer", "SampleDataset", "serve"]
+__all__ = [
+    "CONTACTS_REFUSED_MESSAGE",
+    "DEFAULT_EDITION",
+    "DEFAULT_RELEASE",
+    "EDITIONS",
+    "ENDPOINTS",
+    "LEGACY_PEOPLE_LIMIT",
+    "RELEASES",
+    "FaultSpec",
+    "RequestRecord",
+    "SampleApiServer",
+    "SampleDataset",
+    "serve",
+]

@@ -1,8 +1,11 @@
 """Deterministic sample data for the sample survey-analytics API, and the edits tests make to it.
 
 The records mirror the Formbricks management API v1: surveys, action classes, attribute classes,
-people, webhooks and responses, all in one environment. Everything is drawn from one
-`random.Random(seed)`, so the same seed, sizes and `now` give byte-identical bodies.
+people, webhooks and responses, all in one environment. They are kept in one canonical shape and
+served as the chosen release would (`releases.py`): release 2 with people and attribute classes,
+releases 4 and 5 with contacts, contact attributes and attribute keys in their place. Everything is
+drawn from `random.Random(seed)`, so the same seed, sizes, release and `now` give byte-identical
+bodies.
 
 Responses are the big table (a benchmark serves a few hundred thousand), so each one is kept as
 pre-serialized JSON bytes in oldest-first order: a page is a slice joined into a body, and a
@@ -20,13 +23,29 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from analytics_assets.sample_api.releases import (
+    CONTACT_ENDPOINTS,
+    DEFAULT_RELEASE,
+    attribute_keys,
+    check_release,
+    contact_tables,
+    owner_fields,
+    routes_of,
+    shape_response,
+    shape_table,
+)
+
 __all__ = ["ENDPOINTS", "RESPONSES_PER_PAGE_WITH_SURVEY", "SampleDataset", "iso_ms"]
 
+# Every endpoint of any release; `SampleDataset.endpoints` names those of its release.
 ENDPOINTS: tuple[str, ...] = (
     "surveys",
     "action_classes",
     "attribute_classes",
     "people",
+    "contacts",
+    "contact_attributes",
+    "contact_attribute_keys",
     "responses",
     "webhooks",
 )
@@ -274,9 +293,17 @@ class SampleDataset:
         tables: dict[str, list[dict[str, Any]]],
         tags: list[dict[str, Any]],
         team: list[dict[str, str]],
+        release: int,
+        seed: int,
     ) -> None:
         """Use `SampleDataset.generate`; this only wires already generated parts together."""
         self._lock = threading.RLock()
+        self.release = release
+        # Ids the canonical data does not hold (the 5.x workspace, contact attribute rows) come
+        # from generators of their own, so the rest of the data is the same on every release.
+        self._workspace_id = _Ids(random.Random(f"{seed}:workspace")).cuid()
+        self._derived_ids = _Ids(random.Random(f"{seed}:contacts"))
+        self._derived: dict[tuple[str, ...], str] = {}
         self._rng = rng
         self._ids = ids
         self._now_ms = now_ms
@@ -314,6 +341,7 @@ class SampleDataset:
         webhooks: int = 4,
         days: int = 90,
         now: datetime | None = None,
+        release: int = DEFAULT_RELEASE,
     ) -> SampleDataset:
         """Generate a deterministic dataset.
 
@@ -328,6 +356,7 @@ class SampleDataset:
             days: Responses are spread over this many days before `now`.
             now: The moment the data is "as of"; default the current UTC time. Pass a fixed value
                 for byte-identical output across runs.
+            release: The Formbricks release whose record shapes are served (`RELEASES`).
 
         Returns:
             The dataset.
@@ -335,6 +364,7 @@ class SampleDataset:
         Raises:
             ValueError: If a size is out of range.
         """
+        check_release(release)
         if surveys < 1 or responses < 0 or people < 0 or days < 1:
             raise ValueError("need surveys >= 1, days >= 1 and non-negative counts")
         if attribute_classes < 3:
@@ -396,6 +426,8 @@ class SampleDataset:
             tables=tables,
             tags=tags,
             team=team,
+            release=release,
+            seed=seed,
         )
         dataset._generate_responses(responses, period_start, now_ms)
         return dataset
@@ -411,10 +443,14 @@ class SampleDataset:
         attribute_classes: list[dict[str, Any]] | None = None,
         webhooks: list[dict[str, Any]] | None = None,
         now: datetime | None = None,
+        release: int = DEFAULT_RELEASE,
     ) -> SampleDataset:
         """A dataset of exactly the given records, for tests whose expected values are hand-made.
 
-        Responses may come in any order; they are served newest first like generated ones.
+        Responses may come in any order; they are served newest first like generated ones, in
+        the shape of `release` (a `contact` becomes `person` on release 2, notes go from 4 on).
+        People are given in the 2.x shape (`userId`, `attributes`); on releases 4 and 5 they are
+        served as contacts with their attributes.
 
         Args:
             surveys: Survey records, each with at least `id`, `status` and `questions`.
@@ -424,11 +460,19 @@ class SampleDataset:
             attribute_classes: Attribute class records.
             webhooks: Webhook records.
             now: The dataset's "now" for later edits; default the newest createdAt.
+            release: The Formbricks release whose shapes are served.
         """
         newest = max((r["createdAt"] for r in responses), default="2026-01-01T00:00:00.000Z")
         anchor = now or datetime.fromisoformat(newest)
         dataset = cls.generate(
-            seed=0, responses=0, surveys=1, people=0, action_classes=0, webhooks=0, now=anchor
+            seed=0,
+            responses=0,
+            surveys=1,
+            people=0,
+            action_classes=0,
+            webhooks=0,
+            now=anchor,
+            release=release,
         )
         with dataset._lock:
             dataset._tables = {
@@ -444,7 +488,8 @@ class SampleDataset:
             dataset._positions_by_survey = {survey["id"]: [] for survey in surveys}
             for record in sorted(responses, key=lambda r: (r["createdAt"], r["id"])):
                 created = _to_ms(datetime.fromisoformat(record["createdAt"]))
-                dataset._store_response(created, record["id"], record["surveyId"], _dumps(record))
+                shaped = dataset._shaped(json.loads(_dumps(record)))
+                dataset._store_response(created, record["id"], record["surveyId"], _dumps(shaped))
                 dataset._clock_ms = max(dataset._clock_ms, created)
         return dataset
 
@@ -464,6 +509,7 @@ class SampleDataset:
         rows = []
         for moment in created:
             _, record = self._make_response(moment, cap_ms=now_ms, fresh=False)
+            record = self._shaped(record)
             rows.append((moment, record["id"], record["surveyId"], _dumps(record)))
         rows.sort(key=lambda row: (row[0], row[1]))
         for moment, response_id, survey_id, body in rows:
@@ -592,7 +638,12 @@ class SampleDataset:
         }
         return created, record
 
+    def _shaped(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A canonical response as this dataset's release serves it."""
+        return shape_response(record, self.release, self._workspace_id)
+
     def _append_response(self, created: int, record: dict[str, Any]) -> None:
+        record = self._shaped(record)
         for drift in self._response_drift:
             record = drift(record)
         # An edit made after this response arrived must carry a later updatedAt.
@@ -619,14 +670,37 @@ class SampleDataset:
         with self._lock:
             return len(self._response_bodies)
 
+    @property
+    def workspace_id(self) -> str:
+        """The workspace every record belongs to on release 5 (its `workspaceId`)."""
+        return self._workspace_id
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The endpoints this dataset's release serves (names of `ENDPOINTS`)."""
+        served = set(routes_of(self.release).values())
+        return tuple(endpoint for endpoint in ENDPOINTS if endpoint in served)
+
+    def people(self) -> list[dict[str, Any]]:
+        """Every person, in the 2.x shape (`userId`, `attributes`), whatever the release serves.
+
+        Release 2 serves at most 30 of them on `/people`; releases 4 and 5 serve them all as
+        contacts.
+        """
+        with self._lock:
+            return json.loads(json.dumps(self._tables["people"]))
+
     def rows(self, endpoint: str) -> list[dict[str, Any]]:
         """Decoded copies of every record of an endpoint, in the order the API serves them.
 
         Args:
-            endpoint: One of `ENDPOINTS`.
+            endpoint: One of `endpoints`.
 
         Returns:
             The records; responses newest first.
+
+        Raises:
+            KeyError: If this release has no such endpoint.
         """
         if endpoint == "responses":
             with self._lock:
@@ -635,22 +709,53 @@ class SampleDataset:
         return json.loads(self.table_body(endpoint))["data"]
 
     def table_body(self, endpoint: str) -> bytes:
-        """The whole `{"data": [...]}` body of one of the five unpaged endpoints.
+        """The whole `{"data": [...]}` body of one of the unpaged endpoints of this release.
 
         Args:
-            endpoint: One of `ENDPOINTS` except "responses".
+            endpoint: One of `endpoints` except "responses".
 
         Returns:
             The serialized body.
+
+        Raises:
+            KeyError: If this release has no such endpoint.
         """
-        if endpoint not in self._tables:
-            raise KeyError(f"unknown endpoint {endpoint!r}")
+        if endpoint not in self.endpoints or endpoint == "responses":
+            raise KeyError(f"release {self.release} has no endpoint {endpoint!r}")
         with self._lock:
             body = self._table_bodies.get(endpoint)
             if body is None:
-                body = b'{"data":[' + b",".join(map(_dumps, self._tables[endpoint])) + b"]}"
+                body = b'{"data":[' + b",".join(map(_dumps, self._served(endpoint))) + b"]}"
                 self._table_bodies[endpoint] = body
             return body
+
+    def _served(self, endpoint: str) -> list[dict[str, Any]]:
+        """The records of an unpaged endpoint, shaped for this release."""
+        if endpoint not in CONTACT_ENDPOINTS:
+            return shape_table(
+                endpoint,
+                self._tables[endpoint],
+                self.release,
+                self._environment_id,
+                self._workspace_id,
+            )
+        owner = owner_fields(self.release, self._environment_id, self._workspace_id)
+        people = self._tables["people"]
+        keys = attribute_keys(
+            self._tables["attribute_classes"], people, owner, lambda name: self._derived_id(name)
+        )
+        if endpoint == "contact_attribute_keys":
+            return keys
+        tables = contact_tables(
+            people, keys, owner, lambda contact, name: self._derived_id(contact, name)
+        )
+        return tables[endpoint]
+
+    def _derived_id(self, *parts: str) -> str:
+        """A stable id for a record the canonical data does not hold (an attribute row, say)."""
+        if parts not in self._derived:
+            self._derived[parts] = self._derived_ids.cuid()
+        return self._derived[parts]
 
     def has_survey(self, survey_id: str) -> bool:
         """Whether a survey with this id exists."""
@@ -794,10 +899,11 @@ class SampleDataset:
                 self._response_drift.append(add)
                 return
             if endpoint not in self._tables:
-                raise KeyError(f"unknown endpoint {endpoint!r}")
+                raise KeyError(f"{endpoint!r} is not a stored endpoint ({sorted(self._tables)})")
             for record in self._tables[endpoint]:
                 add(record)
-            self._table_bodies.pop(endpoint, None)
+            # Contacts are derived from people and attribute classes: drop every cached body.
+            self._table_bodies.clear()
 
     def _rewrite_responses(
         self, positions: Iterable[int], change: Callable[[dict[str, Any]], dict[str, Any]]

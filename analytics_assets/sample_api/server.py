@@ -1,9 +1,12 @@
 """A local HTTP server that behaves like the Formbricks management API v1, for the demo and tests.
 
-It serves a `SampleDataset` under `/api`, checks the `x-api-key` header, rate-limits per key,
-records every API request, and lets tests inject faults (error statuses, Retry-After, slow or
-dropped answers, malformed bodies). It is never kinder than the real API: a loader that passes
-against it has handled what the real one does.
+It serves a `SampleDataset` under `/api` with the routes of the dataset's release (2, 4 or 5, see
+`releases.py`): unknown routes get Next.js's HTML 404 page, as on the real server. It checks the
+`x-api-key` header, refuses the contacts endpoints on the community edition (403), rejects keys
+that reach no workspace (401), rate-limits per key (429 without Retry-After), records every API
+request, and lets tests inject faults (error statuses, Retry-After, slow or dropped answers,
+malformed bodies, a storm of 429s lasting some seconds). It is never kinder than the real API: a
+loader that passes against it has handled what the real one does.
 
 A small control surface under `/_sample/` (no key, not recorded) lets tests that run the loader
 in another process add and edit responses, queue faults and read request counts.
@@ -27,6 +30,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from analytics_assets.sample_api.data import RESPONSES_PER_PAGE_WITH_SURVEY, SampleDataset
+from analytics_assets.sample_api.releases import (
+    CONTACT_ENDPOINTS,
+    DEFAULT_EDITION,
+    DEFAULT_RELEASE,
+    check_release,
+    routes_of,
+)
 
 __all__ = ["FaultSpec", "RequestRecord", "SampleApiServer", "serve"]
 
@@ -34,14 +44,6 @@ API_PREFIX = "/api"
 CONTROL_PREFIX = "/_sample"
 RATE_WINDOW_SECONDS = 60.0
 
-_TABLE_ROUTES = {
-    "/v1/management/surveys": "surveys",
-    "/v1/management/action-classes": "action_classes",
-    "/v1/management/attribute-classes": "attribute_classes",
-    "/v1/management/people": "people",
-    "/v1/webhooks": "webhooks",
-}
-_RESPONSES_ROUTE = "/v1/management/responses"
 # Codes of the real API's error envelope; any other status gets "internal_server_error".
 _ERROR_CODES = {
     400: ("bad_request", "Bad Request"),
@@ -50,8 +52,15 @@ _ERROR_CODES = {
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method Not Allowed"),
     410: ("gone", "Gone"),
-    429: ("too_many_requests", "Too many requests"),
+    429: ("too_many_requests", "Maximum number of requests reached. Please try again later."),
 }
+# What Next.js renders for a route that does not exist (`app/not-found.tsx`), abridged.
+NOT_FOUND_PAGE = (
+    b'<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
+    b"<title>Formbricks</title></head><body><main><h1>404</h1><h2>Page not found</h2>"
+    b"<p>The page you are looking for does not exist.</p></main></body></html>"
+)
+NOT_FOUND_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -81,6 +90,9 @@ _NOT_AUTHENTICATED = _json_bytes(
 )
 _TOO_MANY_REQUESTS = _error_body(429)
 _NOT_FOUND = _error_body(404)
+# `getIsContactsEnabled` false: the community edition, after the key was accepted.
+CONTACTS_REFUSED_MESSAGE = "Contacts are only enabled for Enterprise Edition, please upgrade."
+_CONTACTS_REFUSED = _error_body(403, CONTACTS_REFUSED_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,16 @@ class FaultSpec:
     content_type: str = "application/json"
     delay: float = 0.0
     drop_connection: bool = False
+    query: dict[str, str] | None = None
+    for_seconds: float | None = None
+    # When a `for_seconds` fault answered its first request (time.monotonic()).
+    started_at: float | None = None
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        """Whether a request for `path` with `query` gets this fault."""
+        if not path.endswith(self.path_suffix):
+            return False
+        return all(query.get(name) == value for name, value in (self.query or {}).items())
 
 
 @dataclass
@@ -142,19 +164,29 @@ class SampleApiServer:
         port: int = 0,
         rate_limit_per_minute: int | None = None,
         rate_limit_window_seconds: float = RATE_WINDOW_SECONDS,
+        edition: str = DEFAULT_EDITION,
+        keys_without_workspace: tuple[str, ...] = (),
     ) -> None:
         """Configure the server (nothing listens until `start()`).
 
         Args:
-            dataset: The records to serve.
-            api_key: The only key accepted in the `x-api-key` header.
+            dataset: The records to serve; its `release` decides the routes and shapes.
+            api_key: The key accepted in the `x-api-key` header, with access to the workspace.
             host: Interface to bind.
             port: Port to bind; 0 picks a free one.
             rate_limit_per_minute: Requests allowed per key in any rolling window; None: no limit.
             rate_limit_window_seconds: The window (60 s, as the real API; tests shorten it).
+            edition: "enterprise", or "community", which refuses the contacts endpoints (403).
+            keys_without_workspace: Valid organization keys with read access to no workspace
+                (3.8 and later): every route answers them 401, except surveys on release 5,
+                which lists nothing.
         """
+        check_release(dataset.release, edition)
         self.dataset = dataset
         self.api_key = api_key
+        self.edition = edition
+        self.keys_without_workspace = tuple(keys_without_workspace)
+        self.routes = routes_of(dataset.release)
         self.host = host
         self.rate_limit_per_minute = rate_limit_per_minute
         self.rate_limit_window_seconds = rate_limit_window_seconds
@@ -274,23 +306,31 @@ class SampleApiServer:
         content_type: str = "application/json",
         delay: float = 0.0,
         drop_connection: bool = False,
+        query: dict[str, str] | None = None,
+        for_seconds: float | None = None,
     ) -> None:
         """Answer the next `times` requests whose path ends with `path_suffix` with a fault.
 
         Faults are served before the key is checked, in the order they were queued.
 
         Args:
-            path_suffix: e.g. "/v1/management/responses".
+            path_suffix: e.g. "/v1/management/responses"; "" matches every path.
             status: Status to answer with (200 plus `body` serves a malformed success).
-            times: How many requests get it; -1 for every one until `clear_faults()`.
+            times: How many requests get it; -1 for every one until `clear_faults()`. Ignored
+                with `for_seconds`.
             retry_after: Value of a Retry-After header to send.
             body: Body to send; default an error envelope matching `status`.
             content_type: Content-Type of `body`.
             delay: Seconds to wait before answering (to trigger client timeouts).
             drop_connection: Close the socket without answering.
+            query: Only requests whose query has these values (e.g. {"skip": "100"}).
+            for_seconds: Answer every matching request with the fault for this long, counted
+                from the first request it answers (a key's budget spent elsewhere, say).
         """
         if times == 0 or times < -1:
             raise ValueError("times must be positive or -1")
+        if for_seconds is not None and for_seconds <= 0:
+            raise ValueError("for_seconds must be positive")
         spec = FaultSpec(
             path_suffix=path_suffix,
             status=status,
@@ -300,6 +340,8 @@ class SampleApiServer:
             content_type=content_type,
             delay=delay,
             drop_connection=drop_connection,
+            query=dict(query) if query else None,
+            for_seconds=for_seconds,
         )
         with self._lock:
             self._faults.append(spec)
@@ -309,15 +351,26 @@ class SampleApiServer:
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> FaultSpec | None:
+    def _take_fault(self, path: str, query: dict[str, str]) -> FaultSpec | None:
+        now = time.monotonic()
         with self._lock:
+            # Timed faults whose time is up are gone; the first matching fault left answers.
+            self._faults = [
+                spec
+                for spec in self._faults
+                if spec.started_at is None or now - spec.started_at < (spec.for_seconds or 0)
+            ]
             for index, spec in enumerate(self._faults):
-                if path.endswith(spec.path_suffix):
-                    if spec.times > 0:
-                        spec.times -= 1
-                        if spec.times == 0:
-                            del self._faults[index]
-                    return spec
+                if not spec.matches(path, query):
+                    continue
+                if spec.for_seconds is not None:
+                    if spec.started_at is None:
+                        spec.started_at = now
+                elif spec.times > 0:
+                    spec.times -= 1
+                    if spec.times == 0:
+                        del self._faults[index]
+                return spec
         return None
 
     # ----------------------------------------------------------------------------- API
@@ -339,7 +392,7 @@ class SampleApiServer:
     def _answer_api(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
     ) -> _Reply:
-        fault = self._take_fault(path)
+        fault = self._take_fault(path, query)
         if fault is not None:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             return _Reply(
@@ -350,20 +403,31 @@ class SampleApiServer:
                 delay=fault.delay,
                 drop_connection=fault.drop_connection,
             )
+        # Next.js routes first: a path the release has no route for is its HTML 404 page,
+        # whatever the key.
+        route = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
+        endpoint = self.routes.get(route) if route is not None else None
+        if endpoint is None:
+            return _Reply(404, NOT_FOUND_PAGE, content_type=NOT_FOUND_CONTENT_TYPE)
         key = headers.get("x-api-key")
+        if key in self.keys_without_workspace and self.dataset.release >= 4:
+            # No workspace permissions: authentication fails, except that 5.x lists surveys for
+            # organization-only keys (`allowOrganizationOnlyApiKey`), finding none.
+            if endpoint == "surveys" and self.dataset.release >= 5 and method == "GET":
+                return _Reply(200, b'{"data":[]}')
+            return _Reply(401, _NOT_AUTHENTICATED)
         if key != self.api_key:
             return _Reply(401, _NOT_AUTHENTICATED)
         if not self._allow(key):
             return _Reply(429, _TOO_MANY_REQUESTS)
-        route = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
-        if route is None or (route not in _TABLE_ROUTES and route != _RESPONSES_ROUTE):
-            return _Reply(404, _NOT_FOUND)
+        if endpoint in CONTACT_ENDPOINTS and self.edition == "community":
+            return _Reply(403, _CONTACTS_REFUSED)
         if method != "GET":
             # The sample is read-only; the real routes have POST too, but no client here uses it.
             message = f"The HTTP {method} method is not supported by this route."
             return _Reply(405, _error_body(405, message, {"allowed_methods": ["GET"]}))
-        if route in _TABLE_ROUTES:
-            return _Reply(200, self.dataset.table_body(_TABLE_ROUTES[route]))
+        if endpoint != "responses":
+            return _Reply(200, self.dataset.table_body(endpoint))
         return self._responses_page(query)
 
     def _responses_page(self, query: dict[str, str]) -> _Reply:
@@ -439,6 +503,8 @@ class SampleApiServer:
                     content_type=payload.get("content_type", "application/json"),
                     delay=float(payload.get("delay", 0.0)),
                     drop_connection=bool(payload.get("drop_connection", False)),
+                    query=payload.get("query"),
+                    for_seconds=payload.get("for_seconds"),
                 )
                 return _Reply(200, _json_bytes({"ok": True}))
             if method == "DELETE" and route == "/faults":
@@ -577,6 +643,8 @@ def serve(
     api_key: str = "sample-key",
     host: str = "127.0.0.1",
     rate_limit_per_minute: int | None = 100,
+    release: int = DEFAULT_RELEASE,
+    edition: str = DEFAULT_EDITION,
 ) -> None:
     """Generate a dataset and serve it until interrupted (Ctrl+C or SIGTERM).
 
@@ -587,8 +655,10 @@ def serve(
         api_key: Key the server accepts (never printed).
         host: Interface to bind.
         rate_limit_per_minute: Requests per key per rolling minute; None for no limit.
+        release: Formbricks release to behave like (2, 4 or 5).
+        edition: "enterprise" or "community" (which refuses the contacts endpoints).
     """
-    dataset = SampleDataset.generate(seed=seed, responses=responses)
+    dataset = SampleDataset.generate(seed=seed, responses=responses, release=release)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -598,9 +668,11 @@ def serve(
         host=host,
         port=port,
         rate_limit_per_minute=rate_limit_per_minute,
+        edition=edition,
     ) as server:
         print(
-            f"Sample analytics API with {dataset.response_count} responses at {server.base_url}",
+            f"Sample analytics API (Formbricks release {release}, {edition} edition) with "
+            f"{dataset.response_count} responses at {server.base_url}",
             flush=True,
         )
         try:
