@@ -6,6 +6,12 @@ request is made while building it) and no pipeline; the real source and
 pipeline are built from the resources inside the run and handed to
 `DagsterDltResource.run`, with the same source and resource names, so the asset
 keys match.
+
+Before loading, a run finds out which generation of the Formbricks API the server speaks
+(`generations.py`, one request) unless `ANALYTICS_API_GENERATION` pins it, and every
+materialization records it as `api_generation`. An endpoint the server or key does not offer
+(the community edition's contacts, say) is materialized with no rows, `available: false` and
+the server's reason, and a warning in the run log (`availability.py`).
 """
 
 from collections.abc import Iterator
@@ -29,8 +35,11 @@ from dlt.pipeline.pipeline import Pipeline
 from pydantic import Field
 
 from analytics_assets import settings
+from analytics_assets.availability import Availability, Refusal
 from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
-from analytics_assets.errors import explain_load_failure
+from analytics_assets.contacts import AttributeKeys
+from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
+from analytics_assets.generations import detect_generation
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.source import build_source
 
@@ -76,7 +85,7 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
                 owners=settings.OWNERS,
                 metadata={
                     **TableMetadataSet(table_name=f"{settings.DATASET_NAME}.{name}"),
-                    "endpoint": settings.ENDPOINT_PATHS[name],
+                    "endpoint": settings.endpoint_label(name),
                 },
             )
         )
@@ -124,6 +133,52 @@ def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> di
     }
 
 
+NOTHING_LOST = (
+    "No table was changed by this run; the next successful run loads everything it missed."
+)
+
+
+def _explained(error: BaseException, analytics_api: AnalyticsApiResource, generation: str):
+    """The error a person can act on for a failed probe or load (the original stays attached)."""
+    return explain_load_failure(
+        error,
+        attempts=analytics_api.max_retries + 1,
+        paths=settings.endpoint_paths(generation),
+    )
+
+
+def _warn_refused(context: AssetExecutionContext, refusals: dict[str, Refusal]) -> None:
+    for resource, refusal in refusals.items():
+        context.log.warning(
+            f"{resource} (GET {refusal.path}) is not available on this server with this key: "
+            f"{refusal.reason}. Its asset is materialized with no rows; the other endpoints "
+            "loaded as usual."
+        )
+
+
+def _generation_metadata(availability: Availability, resource: str) -> dict[str, Any]:
+    """`api_generation` and what this endpoint's availability was, for one materialization."""
+    refusal = availability.refused_resources().get(resource)
+    metadata: dict[str, Any] = {
+        "api_generation": MetadataValue.text(availability.generation),
+        "api_generation_source": MetadataValue.text(
+            f"pinned ({settings.ENV_API_GENERATION})" if availability.pinned else "detected"
+        ),
+        "endpoint": MetadataValue.text(settings.endpoint_paths(availability.generation)[resource]),
+        AVAILABLE: MetadataValue.bool(refusal is None),
+    }
+    if refusal is not None:
+        metadata[UNAVAILABLE_REASON] = MetadataValue.text(
+            f"GET {refusal.path} answered {refusal.reason}"
+        )
+    return metadata
+
+
+# Materialization metadata of an endpoint this server or key does not offer.
+AVAILABLE = "available"
+UNAVAILABLE_REASON = "unavailable_reason"
+
+
 @dlt_assets(
     dlt_source=build_source(_PLACEHOLDER_BASE_URL, _PLACEHOLDER_API_KEY),
     # No pipeline at import: dlt.pipeline() creates its working folder on disk, and the
@@ -141,6 +196,7 @@ def analytics_api_assets(
     warehouse: WarehouseResource,
 ) -> Iterator[MaterializeResult]:
     """Load the selected endpoints of the analytics API into the warehouse with dlt."""
+    setting = analytics_api.resolved_generation()
     pipeline = warehouse.build_pipeline(
         progress=LogCollector(log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log)
     )
@@ -151,6 +207,10 @@ def analytics_api_assets(
             "created_at",
             timedelta(hours=analytics_api.responses_lookback_hours),
         )
+    availability = Availability(
+        generation=settings.GENERATION_CURRENT if setting == settings.GENERATION_AUTO else setting,
+        setting=setting,
+    )
     with (
         analytics_api.open_session(instance_directory(context)) as session,
         warehouse.exclusive_load(pipeline, context.log),
@@ -165,7 +225,26 @@ def analytics_api_assets(
             }
         ),
     ):
-        source = analytics_api.build_source(session, full_refresh=config.full_refresh)
+        client = analytics_api.rest_client(session)
+        attribute_keys = AttributeKeys(client, availability)
+        if setting == settings.GENERATION_AUTO:
+            try:
+                availability.generation = detect_generation(client, availability, attribute_keys)
+            except Exception as error:
+                explained = _explained(error, analytics_api, availability.generation)
+                if explained is error:
+                    raise
+                raise explained from error
+            context.log.info(
+                f"The API is {settings.GENERATION_LABELS[availability.generation]} "
+                f"(api_generation {availability.generation}, detected)."
+            )
+        source = analytics_api.build_source(
+            session,
+            full_refresh=config.full_refresh,
+            availability=availability,
+            attribute_keys=attribute_keys,
+        )
         before = snapshot_before_load(pipeline, table_names, windows)
         try:
             results = list(
@@ -178,18 +257,23 @@ def analytics_api_assets(
                 )
             )
         except Exception as error:
-            explained = explain_load_failure(error, attempts=analytics_api.max_retries + 1)
+            explained = _explained(error, analytics_api, availability.generation)
             if explained is error:
                 raise
             raise explained from error
+        failure = availability.error_after_run()
+        if failure is not None:
+            raise AnalyticsLoadError(f"{failure} {NOTHING_LOST}")
         load_ids = pipeline.last_trace.last_load_info.loads_ids
         changes = changes_after_load(pipeline, before, load_ids)
     rows_read = pipeline.last_trace.last_normalize_info.row_counts
+    _warn_refused(context, availability.refused_resources())
     for result in results:
         table_name = result.asset_key.path[-1]
         metadata = {
             **(result.metadata or {}),
             **_load_metadata(table_name, changes[table_name], rows_read.get(table_name, 0)),
+            **_generation_metadata(availability, table_name),
         }
         if table_name == settings.PAGED_RESOURCE:
             metadata["sync_mode"] = "full_refresh" if config.full_refresh else "incremental"
@@ -198,4 +282,17 @@ def analytics_api_assets(
                 metadata["lookback_hours"] = MetadataValue.float(
                     analytics_api.responses_lookback_hours
                 )
-        yield result._replace(metadata=metadata)
+        if (
+            table_name == "identified_peoples"
+            and availability.generation == settings.GENERATION_LEGACY
+            and rows_read.get(table_name, 0) == settings.LEGACY_PEOPLE_LIMIT
+        ):
+            # Formbricks 2.7 returns at most 30 people and offers no way to page past them.
+            metadata["possibly_truncated"] = MetadataValue.bool(True)
+            context.log.warning(
+                f"identified_peoples: {settings.LEGACY_ENDPOINT_PATHS[table_name]} returned "
+                f"{settings.LEGACY_PEOPLE_LIMIT} people, the most Formbricks 2.7 returns (it "
+                "offers no paging): there may be more. Formbricks 3.0 and later return every "
+                "contact."
+            )
+        yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)

@@ -13,8 +13,9 @@ warehouse connection (in the warehouse pool, like every step that opens the Duck
 
 A table that was never loaded fails its checks with a description saying so. A table dlt never
 created because its endpoint has returned no records (an account without webhooks: the asset's
-latest materialization read 0 rows) passes them, saying that. The SQL is plain
-enough to run unchanged on DuckDB and Postgres.
+latest materialization read 0 rows), or because the server or key does not offer the endpoint
+(the community edition's contacts: `available: false`), passes them, saying which and why. The
+SQL is plain enough to run unchanged on DuckDB and Postgres.
 
 `build_freshness_checks` builds Dagster's last-update freshness check on responses and the sensor
 that evaluates it. This module reads no environment variables: `definitions.py` reads
@@ -48,7 +49,7 @@ from dagster import (
 from dlt.destinations.sql_client import SqlClientBase
 
 from analytics_assets import settings
-from analytics_assets.assets import ROWS_LOADED, asset_key_for
+from analytics_assets.assets import AVAILABLE, ROWS_LOADED, UNAVAILABLE_REASON, asset_key_for
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
@@ -64,7 +65,7 @@ __all__ = [
     "raw_table_checks",
 ]
 
-RAW_TABLES: Final = tuple(settings.ENDPOINT_PATHS)
+RAW_TABLES: Final = settings.RESOURCES
 
 ID_CHECK: Final = "id_not_null_and_unique"
 SURVEY_ID_CHECK: Final = "survey_id_in_surveys"
@@ -175,6 +176,39 @@ def _empty_endpoint_result(check_name: str, table: str, missing: str) -> AssetCh
     )
 
 
+def _unavailable_result(check_name: str, table: str, reason: str) -> AssetCheckResult:
+    """A check on a table whose endpoint the server or key did not offer in its latest load."""
+    return _result(
+        check_name,
+        table,
+        passed=True,
+        metadata={"available": MetadataValue.bool(False), "unavailable_reason": reason},
+        description=(
+            f"`{asset_key_for(table).to_user_string()}` was materialized without rows because "
+            f"its endpoint is not available on this server with this key ({reason}): nothing "
+            "to check."
+        ),
+    )
+
+
+def _latest_metadata(instance: DagsterInstance, table: str) -> Mapping[str, Any] | None:
+    """The metadata of the asset's latest materialization, or None if it has none."""
+    event = instance.get_latest_materialization_event(asset_key_for(table))
+    if event is None or event.asset_materialization is None:
+        return None
+    return event.asset_materialization.metadata
+
+
+def _unavailable_reason(instance: DagsterInstance, table: str) -> str | None:
+    """The server's reason, if the asset's latest load found its endpoint unavailable."""
+    metadata = _latest_metadata(instance, table) or {}
+    available = metadata.get(AVAILABLE)
+    if available is None or available.value is not False:
+        return None
+    reason = metadata.get(UNAVAILABLE_REASON)
+    return str(reason.value) if reason is not None else "no reason given"
+
+
 def _loaded_nothing(context: AssetCheckExecutionContext, table: str) -> bool:
     """Whether the asset's latest materialization read no rows from its endpoint.
 
@@ -182,10 +216,8 @@ def _loaded_nothing(context: AssetCheckExecutionContext, table: str) -> bool:
     the warehouse changed under the asset (a new DuckDB file, another destination, a dropped
     schema), which the checks must report, not excuse.
     """
-    event = context.instance.get_latest_materialization_event(asset_key_for(table))
-    if event is None or event.asset_materialization is None:
-        return False
-    rows_loaded = event.asset_materialization.metadata.get(ROWS_LOADED)
+    metadata = _latest_metadata(context.instance, table) or {}
+    rows_loaded = metadata.get(ROWS_LOADED)
     return rows_loaded is not None and rows_loaded.value == 0
 
 
@@ -285,6 +317,9 @@ def _column_names(materialization_metadata: Mapping[str, Any]) -> list[str] | No
 
 def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
     """`schema_unchanged` on one table, from its two latest materializations."""
+    unavailable = _unavailable_reason(instance, table)
+    if unavailable is not None:
+        return _unavailable_result(SCHEMA_CHECK, table, unavailable)
     records = instance.fetch_materializations(asset_key_for(table), limit=2).records
     materializations = [r.asset_materialization for r in records if r.asset_materialization]
     if not materializations:
@@ -350,7 +385,10 @@ def _warehouse_results(
         for key in keys:
             table = key.asset_key.path[-1]
             if key.name == ID_CHECK:
-                if table in existing:
+                unavailable = _unavailable_reason(context.instance, table)
+                if table not in existing and unavailable is not None:
+                    yield _unavailable_result(ID_CHECK, table, unavailable)
+                elif table in existing:
                     yield _check_ids(client, table)
                 elif _loaded_nothing(context, table):
                     yield _empty_endpoint_result(ID_CHECK, table, table)

@@ -1,7 +1,13 @@
 """The `analytics-assets` command: serve the sample API, or run the whole demo.
 
     analytics-assets sample-api [--port 8787] [--responses 2500] [--seed 7] [--key sample-key]
+                                [--release 2|4|5] [--edition enterprise|community]
     analytics-assets demo [--ui-port 3000] [--api-port 8787] [--responses 2500]
+                          [--release 2|4|5] [--edition enterprise|community]
+
+The sample API behaves like Formbricks 5.x, enterprise edition, unless told otherwise: release 2
+serves the original (1.x-2.7) paths, 4 rewrites the old paths to contacts as 3.x and 4.x do, 5
+answers them with a 404 page; the community edition refuses the contacts endpoints (403).
 
 `demo` starts the sample API in this process and `dagster dev` as a child process,
 wired to it through `ANALYTICS_API_BASE_URL`, `ANALYTICS_API_KEY` and
@@ -18,6 +24,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analytics_assets import settings
+from analytics_assets.sample_api.releases import (
+    DEFAULT_EDITION,
+    DEFAULT_RELEASE,
+    EDITIONS,
+    RELEASES,
+)
 
 DEMO_API_KEY = "sample-key"
 DEMO_DUCKDB_PATH = "data/demo.duckdb"
@@ -32,6 +44,20 @@ def _add_sample_arguments(parser: argparse.ArgumentParser, port_flag: str) -> No
         type=int,
         default=100,
         help="requests per minute per key before the sample API answers 429 (0: no limit)",
+    )
+    parser.add_argument(
+        "--release",
+        type=int,
+        choices=RELEASES,
+        default=DEFAULT_RELEASE,
+        help="Formbricks release to behave like: 2 (1.x-2.7 paths), 4 (3.x-4.x: old paths "
+        "rewritten to contacts) or 5 (5.x: old paths gone)",
+    )
+    parser.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        default=DEFAULT_EDITION,
+        help="community refuses the contacts endpoints (403), as without an Enterprise license",
     )
 
 
@@ -63,6 +89,8 @@ def _run_sample_api(args: argparse.Namespace) -> int:
         api_key=args.key,
         host=args.host,
         rate_limit_per_minute=args.rate_limit or None,
+        release=args.release,
+        edition=args.edition,
     )
     return 0
 
@@ -74,12 +102,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     # script without job control does that to background commands).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     project_dir = Path.cwd()
-    dataset = SampleDataset.generate(seed=args.seed, responses=args.responses)
+    dataset = SampleDataset.generate(
+        seed=args.seed, responses=args.responses, release=args.release
+    )
     server = SampleApiServer(
         dataset=dataset,
         api_key=DEMO_API_KEY,
         port=args.api_port,
         rate_limit_per_minute=args.rate_limit or None,
+        edition=args.edition,
     )
     server.start()
     env = {
@@ -88,9 +119,11 @@ def _run_demo(args: argparse.Namespace) -> int:
         settings.ENV_API_KEY: DEMO_API_KEY,
         settings.ENV_DUCKDB_PATH: str(Path(args.duckdb_path).resolve()),
         settings.ENV_DESTINATION: "duckdb",  # the demo loads its own file, whatever .env says
+        settings.ENV_API_GENERATION: settings.GENERATION_AUTO,  # the sample says which it is
     }
     print(
-        f"Sample API with {dataset.response_count} responses at {server.base_url}\n"
+        f"Sample API (Formbricks release {args.release}, {args.edition} edition) with "
+        f"{dataset.response_count} responses at {server.base_url}\n"
         f"Dagster UI at http://127.0.0.1:{args.ui_port} (loading into {args.duckdb_path}); "
         "Ctrl+C stops both.",
         flush=True,

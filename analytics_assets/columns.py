@@ -14,6 +14,12 @@ attribute maps, lists of plain strings) are declared `json`, so they stay one
 column instead of turning into a column per key. Lists of objects (questions,
 tags, notes) become dlt child tables such as `responses__tags`. Fields the API
 adds later are not listed here and still evolve into the tables.
+
+Both API generations fill the same tables (see `generations.py`), so each table declares the
+fields of both: `environmentId` and, from Formbricks 5.0, `workspaceId`; a 2.x response's
+`person` beside a current one's `contact`; a 2.x attribute class's `archived` beside a 3.0+
+attribute key's `displayName`, `dataType` and `isUnique`. A table's columns are then the same
+whichever generation loaded it, and a field that moves loses nothing.
 """
 
 import copy
@@ -51,6 +57,7 @@ SURVEY_COLUMNS = _record_columns(
         "name": TEXT,
         "type": TEXT,
         "environmentId": TEXT,
+        "workspaceId": TEXT,
         "createdBy": TEXT,
         "status": TEXT,
         "displayOption": TEXT,
@@ -85,22 +92,30 @@ ACTION_CLASS_COLUMNS = _record_columns(
         "key": TEXT,
         "noCodeConfig": JSON,
         "environmentId": TEXT,
+        "workspaceId": TEXT,
     }
 )
 
+# `name` is the attribute's key on both generations (2.x: the class's name; 3.0+: the key's
+# `key`); `displayName` is a 3.0+ key's own `name`.
 ATTRIBUTE_CLASS_COLUMNS = _record_columns(
     {
         "name": TEXT,
+        "displayName": TEXT,
         "description": TEXT,
         "type": TEXT,
-        "environmentId": TEXT,
+        "dataType": TEXT,
+        "isUnique": BOOL,
         "archived": BOOL,
+        "environmentId": TEXT,
+        "workspaceId": TEXT,
     }
 )
 
 PERSON_COLUMNS = _record_columns(
     {
         "environmentId": TEXT,
+        "workspaceId": TEXT,
         "userId": TEXT,
         "attributes": JSON,
     }
@@ -115,6 +130,8 @@ RESPONSE_COLUMNS = _record_columns(
         "ttc": JSON,
         "variables": JSON,
         "contactAttributes": JSON,
+        # Formbricks 2.x names the respondent `person` (3.0 renamed it `contact`).
+        "personAttributes": JSON,
         "meta__source": TEXT,
         "meta__url": TEXT,
         "meta__userAgent__browser": TEXT,
@@ -126,6 +143,8 @@ RESPONSE_COLUMNS = _record_columns(
         "displayId": TEXT,
         "contact__id": TEXT,
         "contact__userId": TEXT,
+        "person__id": TEXT,
+        "person__userId": TEXT,
     }
 )
 
@@ -135,6 +154,7 @@ WEBHOOK_COLUMNS = _record_columns(
         "url": TEXT,
         "source": TEXT,
         "environmentId": TEXT,
+        "workspaceId": TEXT,
         "triggers": JSON,
         "surveyIds": JSON,
     }
@@ -180,7 +200,8 @@ def survey_questions_hints() -> dict:
 
 
 def answers_table_hints() -> dict:
-    """Nested hints for `responses__answers` (one row per response and answered question).
+    """Nested hints for `responses__answers` (one row per response and answered question), and
+    for `responses__tags`.
 
     `value` is the answer as the API sent it, JSON-encoded (a number, a text, a list of choices);
     `value_number` and `value_text` repeat it typed when it is a number or a text, so SQL can
@@ -197,4 +218,16 @@ def answers_table_hints() -> dict:
             "ttc_ms": _column("bigint"),
         }
     )
-    return {"answers": make_nested_hints(columns=columns)}
+    tags = _named(
+        {
+            "id": _column("text"),
+            "name": _column("text"),
+            # A tag's owner: its environment until Formbricks 5.0, its workspace from then on.
+            "environmentId": _column("text"),
+            "workspaceId": _column("text"),
+        }
+    )
+    return {
+        "answers": make_nested_hints(columns=columns),
+        "tags": make_nested_hints(columns=tags),
+    }

@@ -5,7 +5,7 @@ dlt reports a failed request as a chain (`PipelineStepFailed` -> `ResourceExtrac
 cause and says which endpoint failed, how, and what to do; the original chain stays attached.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -25,6 +25,41 @@ class AnalyticsLoadError(RuntimeError):
     """A load failed; the message names the endpoint, the cause and what to do."""
 
 
+class EndpointUnavailableError(AnalyticsApiError):
+    """An endpoint the run cannot do without (surveys, responses) was refused (403 or 404)."""
+
+
+class ApiGenerationError(AnalyticsApiError):
+    """The server is not of the API generation the run expected (`ANALYTICS_API_GENERATION`)."""
+
+
+class WrongBaseUrlError(AnalyticsApiError):
+    """Every endpoint the run asked answered 404: the base URL is not the API's root."""
+
+
+# What to check when the API rejects the key. Since Formbricks 3.8 a key belongs to the
+# organization and lists the workspaces it may read; one with no workspace is rejected (401) by
+# every endpoint but surveys, which 5.x answers with an empty list.
+KEY_HELP = (
+    f"Check {settings.ENV_API_KEY} (resource analytics_api, field api_key): it must be a "
+    "management API key of this server. Since Formbricks 3.8 a key belongs to the organization "
+    "and is refused unless it has read access to at least one workspace: in Formbricks, open "
+    "Organization settings > API Keys and give the key read access under Workspace Access "
+    "(Project Access, with an environment, before 4.9)."
+)
+
+
+def wrong_base_url_message(paths: list[str]) -> str:
+    """Why every endpoint answering 404 means the base URL, naming the paths asked."""
+    asked = ", ".join(f"GET {path}" for path in paths)
+    return (
+        f"every endpoint this run asked answered HTTP 404 ({asked}). Every Formbricks version "
+        f"serves GET {settings.SURVEYS_PATH}, so {settings.ENV_API_BASE_URL} is not the API's "
+        "root: it is the URL the paths hang off, ending in /api, e.g. "
+        "https://app.formbricks.com/api or https://<your-host>/api."
+    )
+
+
 def _causes(error: BaseException) -> Iterator[BaseException]:
     """The error and everything it wraps, outermost first (dlt keeps some in `.exception`)."""
     seen: set[int] = set()
@@ -40,26 +75,31 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         )
 
 
-def _endpoint_of(error: BaseException) -> str:
+def _endpoint_of(error: BaseException, paths: Mapping[str, str]) -> str:
     for cause in _causes(error):
         resource = getattr(cause, "pipe_name", None)
-        if isinstance(resource, str) and resource in settings.ENDPOINT_PATHS:
-            return f"{resource} (GET {settings.ENDPOINT_PATHS[resource]})"
+        if isinstance(resource, str) and resource in paths:
+            return f"{resource} (GET {paths[resource]})"
     for cause in _causes(error):
         response = getattr(cause, "response", None)
         if isinstance(response, requests.Response):
-            return f"GET {urlsplit(response.url).path}"
+            path = urlsplit(response.url).path
+            # As the docs write it: from /v1/ on, without the base URL's own path (/api).
+            return f"GET {path[path.find('/v1/'):] if '/v1/' in path else path}"
     return "the analytics API"
 
 
-def explain_load_failure(error: BaseException, *, attempts: int) -> BaseException:
+def explain_load_failure(
+    error: BaseException, *, attempts: int, paths: Mapping[str, str]
+) -> BaseException:
     """An `AnalyticsLoadError` describing why a load failed, or `error` itself if not API-related.
 
     Args:
-        error: What `pipeline.run` raised.
+        error: What `pipeline.run` (or the generation probe before it) raised.
         attempts: Attempts each request was given (retries + 1), quoted in the message.
+        paths: Resource name -> the path it reads in this run, to name the endpoint.
     """
-    endpoint = _endpoint_of(error)
+    endpoint = _endpoint_of(error, paths)
     nothing_lost = (
         "No table was changed by this run; the next successful run loads everything it missed."
     )
@@ -70,9 +110,8 @@ def explain_load_failure(error: BaseException, *, attempts: int) -> BaseExceptio
             status = cause.response.status_code
             if status in (401, 403):
                 return AnalyticsLoadError(
-                    f"{endpoint}: the API rejected the key (HTTP {status}). Check "
-                    f"{settings.ENV_API_KEY} (resource analytics_api, field api_key): it must be "
-                    f"a management API key with access to this environment. {nothing_lost}"
+                    f"{endpoint}: the API rejected the key (HTTP {status}). {KEY_HELP} "
+                    f"{nothing_lost}"
                 )
             if status == 429:
                 return AnalyticsLoadError(

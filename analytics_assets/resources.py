@@ -20,7 +20,9 @@ from dagster import ConfigurableResource, EnvVar
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.sql_client import SqlClientBase
-from dlt.extract.source import DltSource
+from dlt.sources import DltSource
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
@@ -28,7 +30,10 @@ from pydantic import Field
 from requests import Session
 
 from analytics_assets import settings
+from analytics_assets.availability import Availability
+from analytics_assets.contacts import AttributeKeys
 from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
+from analytics_assets.generations import parse_generation_setting
 from analytics_assets.source import (
     RequestBudget,
     build_retrying_session,
@@ -94,10 +99,20 @@ class AnalyticsApiResource(ConfigurableResource):
         ),
     )
     request_budget_period_seconds: float = Field(
-        default=60.0,
+        default=settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
         description=(
             "The API's rate-limit window, in seconds; the budget holds each token 2% (at least "
-            "0.25 s) longer, for requests delayed on their way."
+            "0.25 s) longer, for requests delayed on their way, and a 429 without Retry-After "
+            "waits this long before its retry."
+        ),
+    )
+    api_generation: str | None = Field(
+        default=None,
+        description=(
+            "Which generation of the Formbricks API the server speaks: `auto` (detected on "
+            "every run with one request), `legacy` (Formbricks 1.x-2.7: people and attribute "
+            "classes) or `current` (3.0 and later: contacts). Unset means "
+            f"`${settings.ENV_API_GENERATION}`, else `auto`."
         ),
     )
     request_budget_path: str | None = Field(
@@ -118,6 +133,13 @@ class AnalyticsApiResource(ConfigurableResource):
                 f"https://app.formbricks.com/api; got {base_url!r}."
             )
         return base_url
+
+    def resolved_generation(self) -> str:
+        """`auto`, `legacy` or `current`: the field, else `ANALYTICS_API_GENERATION`, else auto."""
+        raw = self.api_generation
+        if raw is None:
+            raw = EnvVar(settings.ENV_API_GENERATION).get_value(settings.GENERATION_AUTO)
+        return parse_generation_setting(raw)
 
     def validated_api_key(self) -> str:
         """The API key, or a configuration error naming the setting (never the value)."""
@@ -177,18 +199,42 @@ class AnalyticsApiResource(ConfigurableResource):
             max_retry_delay_seconds=self.max_retry_delay_seconds,
             request_timeout_seconds=self.request_timeout_seconds,
             budget=self.request_budget(instance_dir, max_wait_seconds),
+            rate_limit_window_seconds=self.request_budget_period_seconds,
         )
         try:
             yield session
         finally:
             close_session(session)
 
-    def build_source(self, session: Session, *, full_refresh: bool = False) -> DltSource:
+    def rest_client(self, session: Session) -> RESTClient:
+        """dlt's REST client on this API with the key, over `session` (for the generation probe).
+        """
+        return RESTClient(
+            base_url=self.validated_base_url(),
+            auth=APIKeyAuth(
+                name=settings.API_KEY_HEADER,
+                api_key=self.validated_api_key(),
+                location="header",
+            ),
+            session=session,
+        )
+
+    def build_source(
+        self,
+        session: Session,
+        *,
+        full_refresh: bool = False,
+        availability: Availability | None = None,
+        attribute_keys: AttributeKeys | None = None,
+    ) -> DltSource:
         """The dlt source of the six endpoints, with this resource's key and knobs. No request.
 
         Args:
             session: From `open_session`.
             full_refresh: Read every response instead of the incremental window.
+            availability: The run's ledger; its `generation` picks the endpoints (default: the
+                current generation).
+            attribute_keys: The attribute keys the generation probe fetched, if it did.
         """
         if self.responses_lookback_hours < 0:
             raise AnalyticsConfigurationError(
@@ -207,6 +253,8 @@ class AnalyticsApiResource(ConfigurableResource):
             responses_lookback_seconds=(
                 None if full_refresh else self.responses_lookback_hours * 3600
             ),
+            availability=availability,
+            attribute_keys=attribute_keys,
         )
 
     def fetch_newest_response(
@@ -223,7 +271,7 @@ class AnalyticsApiResource(ConfigurableResource):
         Raises:
             AnalyticsApiError: The API answered with an error or a body that is not the envelope.
         """
-        path = settings.ENDPOINT_PATHS[settings.PAGED_RESOURCE]
+        path = settings.RESPONSES_PATH
         url = self.validated_base_url() + path
         headers = {settings.API_KEY_HEADER: self.validated_api_key()}
         with self.open_session(

@@ -39,16 +39,82 @@ API_KEY_HEADER: Final = "x-api-key"
 DATA_SELECTOR: Final = "data"
 PRIMARY_KEY: Final = "id"
 
-# Resource (asset and table) name -> path below the base URL.
-ENDPOINT_PATHS: Final[dict[str, str]] = {
-    "surveys": "/v1/management/surveys",
+# The six resources (assets and tables), in the order dlt extracts them: surveys first, so that
+# a wrong base URL shows on the first request of a run.
+RESOURCES: Final = (
+    "surveys",
+    "action_classes",
+    "attribute_classes",
+    "identified_peoples",
+    "responses",
+    "webhooks",
+)
+PAGED_RESOURCE: Final = "responses"
+SURVEYS_PATH: Final = "/v1/management/surveys"
+RESPONSES_PATH: Final = "/v1/management/responses"
+
+# Two generations of the management API are in use (read from the Formbricks source, tags
+# v2.7.2, v3.8.0, 4.9.7 and 5.3.4). Formbricks 3.0 removed people and attribute classes; their
+# data lives in contacts (an Enterprise feature) from then on.
+ENV_API_GENERATION: Final = "ANALYTICS_API_GENERATION"
+GENERATION_AUTO: Final = "auto"
+GENERATION_LEGACY: Final = "legacy"  # Formbricks 1.x to 2.7
+GENERATION_CURRENT: Final = "current"  # Formbricks 3.0 and later
+GENERATION_SETTINGS: Final = (GENERATION_AUTO, GENERATION_LEGACY, GENERATION_CURRENT)
+GENERATION_LABELS: Final = {
+    GENERATION_LEGACY: "Formbricks 1.x to 2.7",
+    GENERATION_CURRENT: "Formbricks 3.0 or later",
+}
+CONTACTS_PATH: Final = "/v1/management/contacts"
+CONTACT_ATTRIBUTES_PATH: Final = "/v1/management/contact-attributes"
+CONTACT_ATTRIBUTE_KEYS_PATH: Final = "/v1/management/contact-attribute-keys"
+# Detection asks this path once per run: 3.0 and later answer it (200, or 403 on the community
+# edition), 2.x has no such route (404). On 3.0+ its records are the attribute classes the run
+# loads anyway, so detection costs no extra request there.
+GENERATION_PROBE_PATH: Final = CONTACT_ATTRIBUTE_KEYS_PATH
+
+# Resource name -> path below the base URL, per generation. On the current generation
+# identified_peoples joins contacts with contact-attributes and the attribute keys.
+LEGACY_ENDPOINT_PATHS: Final[dict[str, str]] = {
+    "surveys": SURVEYS_PATH,
     "action_classes": "/v1/management/action-classes",
     "attribute_classes": "/v1/management/attribute-classes",
     "identified_peoples": "/v1/management/people",
-    "responses": "/v1/management/responses",
+    "responses": RESPONSES_PATH,
     "webhooks": "/v1/webhooks",
 }
-PAGED_RESOURCE: Final = "responses"
+CURRENT_ENDPOINT_PATHS: Final[dict[str, str]] = {
+    **LEGACY_ENDPOINT_PATHS,
+    "attribute_classes": CONTACT_ATTRIBUTE_KEYS_PATH,
+    "identified_peoples": CONTACTS_PATH,
+}
+CURRENT_PEOPLE_PATHS: Final = (CONTACTS_PATH, CONTACT_ATTRIBUTES_PATH, CONTACT_ATTRIBUTE_KEYS_PATH)
+
+
+def endpoint_paths(generation: str) -> dict[str, str]:
+    """Resource name -> the path it reads on `generation` (`legacy` or `current`)."""
+    return dict(CURRENT_ENDPOINT_PATHS if generation == GENERATION_CURRENT else LEGACY_ENDPOINT_PATHS)
+
+
+def endpoint_label(resource: str) -> str:
+    """The endpoints a resource reads on each generation, for descriptions and errors."""
+    legacy, current = LEGACY_ENDPOINT_PATHS[resource], CURRENT_ENDPOINT_PATHS[resource]
+    if resource == "identified_peoples":
+        current = " + ".join(CURRENT_PEOPLE_PATHS)
+    if legacy == current:
+        return f"GET {legacy}"
+    return f"GET {legacy} (Formbricks <= 2.7), GET {current} (3.0 and later)"
+
+
+# A run fails when one of these is refused: nothing useful can be built without them. The
+# others are loaded when the server and key offer them, and skipped with a warning when not.
+REQUIRED_RESOURCES: Final = ("surveys", "responses")
+# Statuses that mean "this server or key does not offer the endpoint" rather than a failure.
+REFUSAL_STATUSES: Final = (403, 404)
+
+# Formbricks 2.7's people endpoint returns at most this many people (`take: ITEMS_PER_PAGE`,
+# and the route passes no offset), so a legacy load of exactly this many may be cut short.
+LEGACY_PEOPLE_LIMIT: Final = 30
 
 # Nested objects the API sends as null when absent (a response without a contact; `person`
 # is the field's name before the API renamed it).
@@ -74,11 +140,15 @@ RETRY_STATUS_CODES: Final = (429, 500, 502, 503, 504)
 DEFAULT_MAX_RETRIES: Final = 3  # 4 attempts in all
 DEFAULT_BACKOFF_FACTOR: Final = 2.0  # waits 2 s, 4 s, 8 s unless Retry-After says otherwise
 DEFAULT_MAX_RETRY_DELAY_SECONDS: Final = 60.0
+# The API's rate-limit window. Its 429s carry no Retry-After, and a budget spent by another
+# client of the same key frees up only when the window has passed, so a 429 without Retry-After
+# waits this long (the session supplies it as the Retry-After dlt's retrying client honours).
+DEFAULT_RATE_LIMIT_WINDOW_SECONDS: Final = 60.0
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
 
 RESOURCE_DESCRIPTIONS: Final[dict[str, str]] = {
     "surveys": (
-        "Surveys of the environment, with their questions (child table `surveys__questions`), "
+        "Surveys of the workspace, with their questions (child table `surveys__questions`), "
         "endings and triggers. Loaded whole on every run from `GET /v1/management/surveys` "
         "and merged on `id`."
     ),
@@ -87,20 +157,25 @@ RESOURCE_DESCRIPTIONS: Final[dict[str, str]] = {
         "whole from `GET /v1/management/action-classes` and merged on `id`."
     ),
     "attribute_classes": (
-        "Attribute classes (the attributes people can carry, such as email or plan). Loaded "
-        "whole from `GET /v1/management/attribute-classes` and merged on `id`."
+        "The attributes people can carry (email, plan, ...): `name` is the attribute's key. "
+        "Formbricks 1.x-2.7: `GET /v1/management/attribute-classes`. Formbricks 3.0 and later: "
+        "the contact attribute keys, `GET /v1/management/contact-attribute-keys` (Enterprise; "
+        "empty on the community edition). Loaded whole and merged on `id`."
     ),
     "identified_peoples": (
-        "Identified people (contacts) with their attributes as a JSON object. Loaded whole "
-        "from `GET /v1/management/people` and merged on `id`."
+        "Identified people with `user_id` and their attributes as a JSON object. Formbricks "
+        "1.x-2.7: `GET /v1/management/people`. Formbricks 3.0 and later: the contacts, joined "
+        "with `GET /v1/management/contact-attributes` and the attribute keys (Enterprise; empty "
+        "on the community edition). Loaded whole and merged on `id`."
     ),
     "responses": (
         "Survey responses: answers (`data`, JSON keyed by question id), time to complete "
-        "(`ttc`), metadata, contact, tags (`responses__tags`) and notes. Read newest first from "
-        "`GET /v1/management/responses` in pages of `limit`/`skip` and merged on `id`."
+        "(`ttc`), metadata, contact, tags (`responses__tags`) and notes (until Formbricks 4.0). "
+        "Read newest first from `GET /v1/management/responses` in pages of `limit`/`skip` and "
+        "merged on `id`."
     ),
     "webhooks": (
-        "Webhooks registered on the environment, with their triggers and survey filters. "
+        "Webhooks registered on the workspace, with their triggers and survey filters. "
         "Loaded whole from `GET /v1/webhooks` and merged on `id`."
     ),
 }

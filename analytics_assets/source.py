@@ -1,28 +1,33 @@
 """The dlt source for the analytics API: one typed `rest_api` config, built from its arguments.
 
 `build_source` is the only place the API key meets dlt. It returns a
-`rest_api_source` with six resources, one per endpoint, that merge on `id`.
-Paging, retries and column hints come from `settings.py` and `columns.py`.
+`rest_api_source` with six resources, one per endpoint, that merge on `id`, reading the paths
+of the API generation the server speaks (`generations.py`): on Formbricks 3.0 and later, people
+and attribute classes come from the contacts endpoints (`contacts.py`). Paging, retries and
+column hints come from `settings.py` and `columns.py`.
 
 Written by hand because dlt has no setting for them: `ShortPageOffsetPaginator`
 stops at the first short page (dlt's offset paginator stops only at an empty page
-or a total, and this API sends no total), and `check_envelope` refuses bodies
-that are not the API's envelope (dlt would load nothing and report success). The
-retry session is dlt's own `Client`, configured with this project's policy, with
-requests-ratelimiter's adapter mounted for the client-side request budget.
+or a total, and this API sends no total), and each endpoint's `EndpointGuard` refuses bodies
+that are not the API's envelope (dlt would load nothing and report success) and decides what a
+403 or 404 means (`availability.py`). The retry session is dlt's own `Client`, configured with
+this project's policy, with requests-ratelimiter's adapter mounted for the client-side request
+budget; its adapters give a 429 without Retry-After the API's window as one.
 """
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 from dlt.common.jsonpath import compile_path
-from dlt.extract.source import DltSource
+from dlt.sources import DltSource
 from dlt.sources.helpers.requests import Client
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
 from dlt.sources.rest_api import rest_api_source
 from dlt.sources.rest_api.typing import (
@@ -32,14 +37,20 @@ from dlt.sources.rest_api.typing import (
     RESTAPIConfig,
 )
 from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
-from requests import Response, Session
+from requests import PreparedRequest, Response, Session
+from requests.adapters import HTTPAdapter
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 from requests_ratelimiter import LimiterAdapter
 from requests_ratelimiter.buckets import HostBucketFactory
 
 from analytics_assets import settings
+from analytics_assets.availability import Availability, EndpointGuard
 from analytics_assets.columns import answers_table_hints, survey_questions_hints, table_columns
-from analytics_assets.errors import AnalyticsApiError
+from analytics_assets.contacts import (
+    AttributeKeys,
+    attribute_classes_resource,
+    identified_peoples_resource,
+)
 
 # Longest wait for the request budget's leak thread to stop (it wakes every 0.3 s).
 LEAK_THREAD_JOIN_SECONDS = 5.0
@@ -93,9 +104,36 @@ def _budget_window_ms(period_seconds: float) -> int:
     return int(period_ms + max(250, 0.02 * period_ms))
 
 
-def _budget_adapter(budget: RequestBudget) -> LimiterAdapter:
+class _RateLimitWindowMixin:
+    """Gives a 429 without `Retry-After` the API's window as its `Retry-After`.
+
+    The API's 429 says nothing about when to come back, and its budget is per key and per
+    minute: when another client of the key spent it, only the end of the window helps, and the
+    2, 4 and 8 s of the backoff run out inside it. dlt's retrying client honours `Retry-After`,
+    so the adapter, which builds every response, supplies one. (`build_response` is the
+    adapter's documented extension point.)
+    """
+
+    rate_limit_window_seconds: float = settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
+        response = super().build_response(req, resp)  # type: ignore[misc]
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(math.ceil(self.rate_limit_window_seconds))
+        return response
+
+
+class RateLimitWindowAdapter(_RateLimitWindowMixin, HTTPAdapter):
+    """requests' adapter, waiting out the API's window on a 429 without `Retry-After`."""
+
+
+class BudgetAdapter(_RateLimitWindowMixin, LimiterAdapter):
+    """requests-ratelimiter's adapter (the request budget), with the same 429 handling."""
+
+
+def _budget_adapter(budget: RequestBudget, window_seconds: float) -> LimiterAdapter:
     budget.state_path.parent.mkdir(parents=True, exist_ok=True)
-    return LimiterAdapter(
+    adapter = BudgetAdapter(
         limiter=Limiter(
             HostBucketFactory(
                 rates=[Rate(budget.requests, _budget_window_ms(budget.period_seconds))],
@@ -113,6 +151,8 @@ def _budget_adapter(budget: RequestBudget) -> LimiterAdapter:
         limit_statuses=(),
         pool_maxsize=10,
     )
+    adapter.rate_limit_window_seconds = window_seconds
+    return adapter
 
 
 def close_session(session: Session) -> None:
@@ -141,14 +181,16 @@ def build_retrying_session(
     max_retry_delay_seconds: float = settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
     request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
     budget: RequestBudget | None = None,
+    rate_limit_window_seconds: float = settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
 ) -> Session:
     """A requests session that retries transient failures with dlt's retrying client.
 
     Retries 429, 500, 502, 503, 504, timeouts and dropped connections, honours `Retry-After`,
-    and waits `backoff_factor * 2**n` seconds otherwise. Other statuses are returned untouched,
-    so the REST client raises on them at once. With a budget, every attempt first takes a
-    token from it (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill
-    paces itself instead of running into the API's 429s.
+    and waits `backoff_factor * 2**n` seconds otherwise; a 429 without `Retry-After` waits
+    for the API's rate-limit window to pass. Other statuses are returned untouched, so the REST
+    client raises on them at once. With a budget, every attempt first takes a token from it
+    (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill paces itself
+    instead of running into the API's 429s.
 
     Args:
         max_retries: Retries after the first attempt (3 means 4 attempts in all).
@@ -156,6 +198,8 @@ def build_retrying_session(
         max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included.
         request_timeout_seconds: Connect and read timeout of each attempt.
         budget: Client-side request budget; None sends as fast as the API answers.
+        rate_limit_window_seconds: The API's rate-limit window: what a 429 without
+            `Retry-After` waits. It is never cut short by `max_retry_delay_seconds`.
     """
     client = Client(
         request_timeout=request_timeout_seconds,
@@ -164,61 +208,18 @@ def build_retrying_session(
         exceptions=(ConnectionError, Timeout, ChunkedEncodingError),
         request_max_attempts=max_retries + 1,
         request_backoff_factor=backoff_factor,
-        request_max_retry_delay=max_retry_delay_seconds,
+        request_max_retry_delay=max(max_retry_delay_seconds, rate_limit_window_seconds),
         respect_retry_after_header=True,
     )
     session = client.session
     if budget is not None:
-        adapter = _budget_adapter(budget)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        adapter: HTTPAdapter = _budget_adapter(budget, rate_limit_window_seconds)
+    else:
+        adapter = RateLimitWindowAdapter()
+        adapter.rate_limit_window_seconds = rate_limit_window_seconds
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
-
-
-def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
-    """Fail on a body that is not `{"data": [records with id]}`, naming the endpoint.
-
-    dlt's `data_selector` finds nothing in `{"items": []}` and loads nothing, reporting success;
-    a proxy's HTML page fails deep in dlt with a JSON error. Error statuses pass through untouched
-    for the retry policy and dlt's status check. The parsed body is kept on the response so dlt
-    does not parse it a second time.
-    """
-    if not response.ok:
-        return response
-    path = urlsplit(response.url).path
-    try:
-        # orjson: about three times faster than the simplejson requests would use, on every page.
-        # It is stricter (no NaN, no byte-order mark), so a body it refuses gets the lenient
-        # parser before being called not JSON.
-        try:
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            body = response.json()
-    except ValueError:
-        content_type = response.headers.get("Content-Type", "none")
-        raise AnalyticsApiError(
-            f"GET {path} answered HTTP {response.status_code} with a body that is not JSON "
-            f"(Content-Type: {content_type}); a proxy or login page may be in the way."
-        ) from None
-    if not isinstance(body, dict) or settings.DATA_SELECTOR not in body:
-        keys = sorted(body)[:5] if isinstance(body, dict) else type(body).__name__
-        raise AnalyticsApiError(
-            f'GET {path} answered without the {{"data": [...]}} envelope (got {keys}); '
-            "refusing to load nothing and call it a success."
-        )
-    records = body[settings.DATA_SELECTOR]
-    if not isinstance(records, list):
-        raise AnalyticsApiError(
-            f"GET {path}: `data` is a {type(records).__name__}, not a list of records."
-        )
-    for position, record in enumerate(records):
-        if not isinstance(record, dict) or record.get(settings.PRIMARY_KEY) in (None, ""):
-            raise AnalyticsApiError(
-                f"GET {path}: record {position} of the page has no `{settings.PRIMARY_KEY}`; "
-                "it cannot be merged."
-            )
-    response.json = lambda *a, **k: body  # type: ignore[method-assign]
-    return response
 
 
 def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
@@ -306,14 +307,19 @@ def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
 
 
 def _endpoint_resource(
-    name: str, page_size: int, responses_lookback_seconds: float | None
+    name: str,
+    path: str,
+    guard: EndpointGuard,
+    page_size: int,
+    responses_lookback_seconds: float | None,
 ) -> EndpointResource:
     endpoint: Endpoint = {
-        "path": settings.ENDPOINT_PATHS[name],
+        "path": path,
         # Compiled once: dlt compiles a string selector again for every page (about a
         # millisecond each, building jsonpath's parser), 1,000 times for 100,000 responses.
         "data_selector": compile_path(settings.DATA_SELECTOR),
         "paginator": {"type": "single_page"},
+        "response_actions": [guard],
     }
     if name == settings.PAGED_RESOURCE:
         endpoint["paginator"] = ShortPageOffsetPaginator(
@@ -323,7 +329,6 @@ def _endpoint_resource(
         )
         if responses_lookback_seconds is not None:
             endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
-    endpoint["response_actions"] = [check_envelope]
     return {
         "name": name,
         "endpoint": endpoint,
@@ -334,6 +339,34 @@ def _endpoint_resource(
     }
 
 
+def _legacy_people_check(availability: Availability) -> Any:
+    """Records of `/people` must be people: 3.x and 4.x answer the old path with contacts."""
+
+    def check(records: list[dict[str, Any]]) -> None:
+        if records and not any("attributes" in r or "userId" in r for r in records):
+            raise availability.mismatched_records(
+                "identified_peoples",
+                settings.LEGACY_ENDPOINT_PATHS["identified_peoples"],
+                "contacts (records without `userId` and `attributes`)",
+            )
+
+    return check
+
+
+def _legacy_attribute_classes_check(availability: Availability) -> Any:
+    """Records of `/attribute-classes` must be attribute classes, not 3.x attribute keys."""
+
+    def check(records: list[dict[str, Any]]) -> None:
+        if records and all("key" in r and "isUnique" in r for r in records):
+            raise availability.mismatched_records(
+                "attribute_classes",
+                settings.LEGACY_ENDPOINT_PATHS["attribute_classes"],
+                "contact attribute keys (records with `key` and `isUnique`)",
+            )
+
+    return check
+
+
 def build_source(
     base_url: str,
     api_key: str,
@@ -341,6 +374,8 @@ def build_source(
     session: Session | None = None,
     page_size: int = settings.DEFAULT_PAGE_SIZE,
     responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
+    availability: Availability | None = None,
+    attribute_keys: AttributeKeys | None = None,
 ) -> DltSource:
     """Build the dlt source of the six API endpoints. Makes no request.
 
@@ -352,10 +387,42 @@ def build_source(
         page_size: Responses per page (`limit`).
         responses_lookback_seconds: Load responses incrementally, re-reading this many seconds
             behind the newest `createdAt` already loaded. None reads every response (full refresh).
+        availability: The run's ledger of what the API answered; its `generation` picks the
+            endpoints. None: a fresh one for the current generation.
+        attribute_keys: The run's attribute keys (current generation), possibly already fetched
+            by the generation probe. None: fetched when needed.
 
     Returns:
         A `rest_api_source` named `analytics_api` with one resource per endpoint.
     """
+    session = session if session is not None else build_retrying_session()
+    availability = availability or Availability(generation=settings.GENERATION_CURRENT)
+    current = availability.generation == settings.GENERATION_CURRENT
+    paths = settings.endpoint_paths(availability.generation)
+    checks = {
+        "identified_peoples": _legacy_people_check(availability),
+        "attribute_classes": _legacy_attribute_classes_check(availability),
+    }
+    resources: list[Any] = []
+    if current:
+        client = RESTClient(
+            base_url=base_url,
+            auth=APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header"),
+            session=session,
+        )
+        keys = attribute_keys or AttributeKeys(client, availability)
+        contacts = {
+            "attribute_classes": attribute_classes_resource(keys),
+            "identified_peoples": identified_peoples_resource(client, keys, availability),
+        }
+    for name in settings.RESOURCES:
+        if current and name in contacts:
+            resources.append(contacts[name])
+            continue
+        guard = EndpointGuard(name, availability, None if current else checks.get(name))
+        resources.append(
+            _endpoint_resource(name, paths[name], guard, page_size, responses_lookback_seconds)
+        )
     config: RESTAPIConfig = {
         "client": {
             "base_url": base_url,
@@ -365,16 +432,13 @@ def build_source(
                 "api_key": api_key,
                 "location": "header",
             },
-            "session": session if session is not None else build_retrying_session(),
+            "session": session,
         },
         "resource_defaults": {
             "primary_key": settings.PRIMARY_KEY,
             "write_disposition": "merge",
         },
-        "resources": [
-            _endpoint_resource(name, page_size, responses_lookback_seconds)
-            for name in settings.ENDPOINT_PATHS
-        ],
+        "resources": resources,
     }
     source = rest_api_source(config, name=settings.SOURCE_NAME)
     source.resources[settings.PAGED_RESOURCE].apply_hints(nested_hints=answers_table_hints())

@@ -1,0 +1,289 @@
+"""Which endpoints this server and key offer in one run, and what a refusal means.
+
+A Formbricks server does not offer every endpoint to every key: the community edition refuses
+the contacts endpoints (403), Formbricks 5 has no route for the old people path (an HTML 404),
+and a key may lack access to something. One refused endpoint must not take the others down, so
+each endpoint's response hook (`EndpointGuard`) records a 403 or 404 here and lets the run go
+on without that endpoint, except where nothing useful can be built without it or where the
+answer says the settings are wrong. `Availability.refuse` holds those rules in one place:
+
+- surveys or responses refused: the run fails (nothing useful without them);
+- a 404 before anything answered, on surveys (which every Formbricks version serves): the base
+  URL is wrong; and after a run in which every endpoint answered 404, the same;
+- a generation pinned with `ANALYTICS_API_GENERATION` that the answers contradict: the run
+  fails, saying so;
+- anything else: the endpoint is unavailable; its asset is materialized with no rows and a
+  warning names the endpoint, the status and the server's message.
+
+dlt's `response_actions` can ignore a status, but cannot tell the asset what it ignored or why;
+this module does both through dlt's public `IgnoreResponseException`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from dlt.common.jsonpath import compile_path
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.client import raise_for_status
+from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
+from requests import Response
+
+from analytics_assets import settings
+from analytics_assets.envelope import check_envelope
+from analytics_assets.errors import (
+    AnalyticsApiError,
+    ApiGenerationError,
+    EndpointUnavailableError,
+    WrongBaseUrlError,
+    wrong_base_url_message,
+)
+
+# Longest server message quoted in a refusal: enough for any Formbricks error, never a page.
+MESSAGE_LIMIT = 200
+# The community edition's answer on the contacts endpoints (a 3.0+ server, whatever the path).
+CONTACTS_ENTERPRISE_ONLY = "Contacts are only enabled for Enterprise Edition"
+_DATA = compile_path(settings.DATA_SELECTOR)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An endpoint the server or key does not offer in this run.
+
+    Attributes:
+        resource: The resource that asked, or None for the generation probe.
+        path: The path asked, e.g. "/v1/management/contacts".
+        status: 403 or 404.
+        message: The server's own words: the `message` of its JSON error, or what kind of page
+            it sent instead (never the page itself).
+    """
+
+    resource: str | None
+    path: str
+    status: int
+    message: str
+
+    @classmethod
+    def from_response(cls, resource: str | None, response: Response) -> "Refusal":
+        """The refusal a 403 or 404 response stands for."""
+        return cls(
+            resource=resource,
+            path=urlsplit(response.url).path.removeprefix(_api_root(response)),
+            status=response.status_code,
+            message=_server_message(response),
+        )
+
+    @property
+    def reason(self) -> str:
+        """`HTTP 403: <the server's message>`, for metadata and logs (no final period)."""
+        return f"HTTP {self.status}: {self.message.rstrip('.')}"
+
+
+def _api_root(response: Response) -> str:
+    """The part of the URL's path before `/v1/` (e.g. "/api"), so paths read as in the docs."""
+    path = urlsplit(response.url).path
+    index = path.find("/v1/")
+    return path[:index] if index > 0 else ""
+
+
+def _server_message(response: Response) -> str:
+    content_type = response.headers.get("Content-Type", "none")
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"][:MESSAGE_LIMIT]
+    if "html" in content_type:
+        return "an HTML page instead of the API's JSON (no such route on this server)"
+    return f"a body without the API's error message (Content-Type: {content_type})"
+
+
+@dataclass
+class Availability:
+    """What the API answered in one run: the paths that answered, and the refusals.
+
+    Attributes:
+        generation: The API generation the run reads (`legacy` or `current`).
+        setting: `ANALYTICS_API_GENERATION` as resolved: `auto`, `legacy` or `current`.
+    """
+
+    generation: str
+    setting: str = settings.GENERATION_AUTO
+    answered: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def pinned(self) -> bool:
+        return self.setting != settings.GENERATION_AUTO
+
+    def record_answer(self, path: str) -> None:
+        """A path answered with the API's envelope."""
+        self.answered.append(path)
+
+    def refused_resources(self) -> dict[str, Refusal]:
+        """Each resource's first refusal in this run."""
+        by_resource: dict[str, Refusal] = {}
+        for refusal in self.refusals:
+            if refusal.resource is not None:
+                by_resource.setdefault(refusal.resource, refusal)
+        return by_resource
+
+    def refuse(self, refusal: Refusal) -> AnalyticsApiError | None:
+        """Record a refusal; return the error that ends the run, or None to go on without it."""
+        self.refusals.append(refusal)
+        nothing_answered = not self.answered
+        if refusal.status == 404 and nothing_answered and refusal.resource == "surveys":
+            return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+        mismatch = self._generation_mismatch(refusal)
+        if mismatch is not None:
+            if refusal.status == 404 and nothing_answered:
+                mismatch += (
+                    f" If every endpoint answers 404, check {settings.ENV_API_BASE_URL} instead."
+                )
+            return ApiGenerationError(mismatch)
+        if refusal.resource in settings.REQUIRED_RESOURCES:
+            if refusal.status == 404 and nothing_answered:
+                return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+            return EndpointUnavailableError(self._required_message(refusal))
+        return None
+
+    def error_after_run(self) -> AnalyticsApiError | None:
+        """The error of a run whose every request answered 404 (only optional endpoints asked)."""
+        if self.answered or not any(r.status == 404 for r in self.refusals):
+            return None
+        if any(r.status != 404 for r in self.refusals):
+            return None
+        return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+
+    def _paths_not_found(self) -> list[str]:
+        return list(dict.fromkeys(r.path for r in self.refusals if r.status == 404))
+
+    def _generation_mismatch(self, refusal: Refusal) -> str | None:
+        says_contacts = CONTACTS_ENTERPRISE_ONLY in refusal.message
+        if self.generation == settings.GENERATION_LEGACY and refusal.resource in (
+            "attribute_classes",
+            "identified_peoples",
+        ):
+            if says_contacts or (self.pinned and refusal.status == 404):
+                return (
+                    f"{self._expected()}, but GET {refusal.path} answered {refusal.reason}. "
+                    "This server is Formbricks 3.0 or later, which removed that route (5.x) or "
+                    "answers it with contacts (3.x and 4.x). Set "
+                    f"{settings.ENV_API_GENERATION}=auto (or current)."
+                )
+        if (
+            self.generation == settings.GENERATION_CURRENT
+            and self.pinned
+            and refusal.path in settings.CURRENT_PEOPLE_PATHS
+            and refusal.status == 404
+        ):
+            return (
+                f"{self._expected()}, but GET {refusal.path} answered HTTP 404: this server has "
+                "no contacts endpoints, so it is Formbricks 2.7 or older. Set "
+                f"{settings.ENV_API_GENERATION}=auto (or legacy)."
+            )
+        return None
+
+    def _expected(self) -> str:
+        if self.pinned:
+            return f"{settings.ENV_API_GENERATION}={self.setting}"
+        return f"The API was detected as {settings.GENERATION_LABELS[self.generation]}"
+
+    def _required_message(self, refusal: Refusal) -> str:
+        access = (
+            f" The key may lack read access to this workspace; check {settings.ENV_API_KEY}."
+            if refusal.status == 403
+            else ""
+        )
+        return (
+            f"GET {refusal.path} answered {refusal.reason}. The analytics need "
+            f"{refusal.resource}: nothing useful can be loaded without them.{access}"
+        )
+
+    def mismatched_records(self, resource: str, path: str, what: str) -> ApiGenerationError:
+        """The error for records of the other generation on a legacy path (a 3.x/4.x rewrite)."""
+        return ApiGenerationError(
+            f"{self._expected()}, but GET {path} answered {what}: this is Formbricks 3.x or 4.x, "
+            "which answers the old path with contacts. Set "
+            f"{settings.ENV_API_GENERATION}=auto (or current)."
+        )
+
+
+RecordCheck = Callable[[list[dict[str, Any]]], None]
+
+
+class EndpointGuard:
+    """The response hook of one endpoint: the envelope check, and what a 403 or 404 means.
+
+    A refusal the run can go on without raises dlt's `IgnoreResponseException`, so the resource
+    yields nothing; one it cannot raises the error `Availability.refuse` chose. Statuses the
+    retry policy handles (429, 5xx) and other errors pass through untouched.
+    """
+
+    def __init__(
+        self,
+        resource: str,
+        availability: Availability,
+        check_records: RecordCheck | None = None,
+    ) -> None:
+        """Args:
+        resource: The resource whose requests this hook sees.
+        availability: The run's ledger.
+        check_records: Called with each accepted page's records; raises on records that
+            belong to the other API generation.
+        """
+        self.resource = resource
+        self.availability = availability
+        self.check_records = check_records
+        self.refusal: Refusal | None = None
+
+    def __call__(self, response: Response, *args: Any, **kwargs: Any) -> Response:
+        if response.status_code in settings.REFUSAL_STATUSES:
+            self.refusal = Refusal.from_response(self.resource, response)
+            error = self.availability.refuse(self.refusal)
+            if error is not None:
+                raise error
+            raise IgnoreResponseException
+        if not response.ok:
+            return response
+        check_envelope(response)
+        if self.check_records is not None:
+            self.check_records(response.json()[settings.DATA_SELECTOR])
+        self.availability.record_answer(urlsplit(response.url).path)
+        return response
+
+
+def fetch_records(
+    client: RESTClient,
+    path: str,
+    guard: EndpointGuard,
+) -> list[dict[str, Any]] | Refusal:
+    """Every record of an unpaged endpoint, or the refusal the guard recorded for it.
+
+    Args:
+        client: dlt's REST client of the run (the retrying session, the key).
+        path: The endpoint's path below the base URL.
+        guard: The endpoint's guard.
+    """
+    records: list[dict[str, Any]] = []
+    # Hooks given to `paginate` replace its status check, so dlt's own goes after the guard.
+    hooks = {"response": [guard, raise_for_status]}
+    for page in client.paginate(
+        path, paginator=SinglePagePaginator(), data_selector=_DATA, hooks=hooks
+    ):
+        records.extend(page)
+    return guard.refusal if guard.refusal is not None else records
+
+
+def refusal_for(resource: str, refusal: Refusal, availability: Availability) -> Refusal:
+    """Record, for `resource`, a refusal another request of this run already met; raise if the
+    rules say the run cannot go on."""
+    own = replace(refusal, resource=resource)
+    error = availability.refuse(own)
+    if error is not None:
+        raise error
+    return own
