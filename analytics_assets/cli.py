@@ -102,9 +102,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     # script without job control does that to background commands).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     project_dir = Path.cwd()
-    dataset = SampleDataset.generate(
-        seed=args.seed, responses=args.responses, release=args.release
-    )
+    dataset = SampleDataset.generate(seed=args.seed, responses=args.responses, release=args.release)
     server = SampleApiServer(
         dataset=dataset,
         api_key=DEMO_API_KEY,

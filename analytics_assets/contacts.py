@@ -57,9 +57,7 @@ class AttributeKeys:
         """The keys, or the refusal, recorded as `resource`'s if it is one."""
         if self._answer is None:
             guard = EndpointGuard(resource, self._availability)
-            self._answer = fetch_records(
-                self._client, settings.CONTACT_ATTRIBUTE_KEYS_PATH, guard
-            )
+            self._answer = fetch_records(self._client, settings.CONTACT_ATTRIBUTE_KEYS_PATH, guard)
             return self._answer
         if isinstance(self._answer, Refusal):
             if self._answer.resource != resource:

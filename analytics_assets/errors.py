@@ -85,7 +85,7 @@ def _endpoint_of(error: BaseException, paths: Mapping[str, str]) -> str:
         if isinstance(response, requests.Response):
             path = urlsplit(response.url).path
             # As the docs write it: from /v1/ on, without the base URL's own path (/api).
-            return f"GET {path[path.find('/v1/'):] if '/v1/' in path else path}"
+            return f"GET {path[path.find('/v1/') :] if '/v1/' in path else path}"
     return "the analytics API"
 
 

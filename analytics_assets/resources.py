@@ -20,10 +20,10 @@ from dagster import ConfigurableResource, EnvVar
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.sql_client import SqlClientBase
+from dlt.pipeline.pipeline import Pipeline
 from dlt.sources import DltSource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
-from dlt.pipeline.pipeline import Pipeline
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
 from pydantic import Field
@@ -207,8 +207,7 @@ class AnalyticsApiResource(ConfigurableResource):
             close_session(session)
 
     def rest_client(self, session: Session) -> RESTClient:
-        """dlt's REST client on this API with the key, over `session` (for the generation probe).
-        """
+        """dlt's REST client on this API with the key, over `session` (for the generation probe)."""
         return RESTClient(
             base_url=self.validated_base_url(),
             auth=APIKeyAuth(

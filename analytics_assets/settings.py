@@ -93,7 +93,9 @@ CURRENT_PEOPLE_PATHS: Final = (CONTACTS_PATH, CONTACT_ATTRIBUTES_PATH, CONTACT_A
 
 def endpoint_paths(generation: str) -> dict[str, str]:
     """Resource name -> the path it reads on `generation` (`legacy` or `current`)."""
-    return dict(CURRENT_ENDPOINT_PATHS if generation == GENERATION_CURRENT else LEGACY_ENDPOINT_PATHS)
+    return dict(
+        CURRENT_ENDPOINT_PATHS if generation == GENERATION_CURRENT else LEGACY_ENDPOINT_PATHS
+    )
 
 
 def endpoint_label(resource: str) -> str:

@@ -1,4 +1,9 @@
-"""Fixtures: the sample API over real HTTP, and resources aimed at it and a tmp DuckDB."""
+"""Fixtures: the sample API over real HTTP, and resources aimed at it and a tmp DuckDB.
+
+The sample API behaves like Formbricks 5.x, enterprise edition, unless a test says otherwise:
+that is what people run. `test_generations.py` covers releases 2 and 4 and the community
+edition.
+"""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -7,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics_assets import settings
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 
@@ -57,3 +63,54 @@ def query(path: Path, sql: str, *params: object) -> list[tuple]:
 def table_ids(path: Path, table: str) -> list[str]:
     """Every `id` of a table in the `analytics` dataset, duplicates kept, sorted."""
     return sorted(row[0] for row in query(path, f"SELECT id FROM analytics.{table}"))
+
+
+def api_rows(dataset: SampleDataset, table: str) -> list[dict]:
+    """The API's records behind one raw table, whichever Formbricks release the dataset serves.
+
+    On release 2 people and attribute classes have endpoints of their own; from 3.0 on they are
+    the contacts and the contact attribute keys (with the same ids in the sample).
+    """
+    endpoint = table
+    if table == "identified_peoples":
+        endpoint = "people" if dataset.release < 3 else "contacts"
+    elif table == "attribute_classes" and dataset.release >= 3:
+        endpoint = "contact_attribute_keys"
+    return dataset.rows(endpoint)
+
+
+def api_ids(dataset: SampleDataset, table: str) -> list[str]:
+    """Every `id` the API serves for one raw table, sorted."""
+    return sorted(record["id"] for record in api_rows(dataset, table))
+
+
+def load_requests(
+    dataset: SampleDataset,
+    response_pages: int,
+    *,
+    edition: str = "enterprise",
+    prefix: str = "/api",
+) -> dict[str, int]:
+    """Requests per path of a load of all six assets with generation detection (`auto`).
+
+    One probe of the attribute keys (a 404 on release 2; on later releases its answer is reused
+    for attribute classes and people), one request per unpaged endpoint the release offers,
+    and `response_pages` pages of responses. The community edition refuses the probe, and the
+    run spares the contacts requests.
+    """
+    paths = [
+        settings.CONTACT_ATTRIBUTE_KEYS_PATH,
+        settings.SURVEYS_PATH,
+        settings.LEGACY_ENDPOINT_PATHS["action_classes"],
+        settings.LEGACY_ENDPOINT_PATHS["webhooks"],
+    ]
+    if dataset.release < 3:
+        paths += [
+            settings.LEGACY_ENDPOINT_PATHS["attribute_classes"],
+            settings.LEGACY_ENDPOINT_PATHS["identified_peoples"],
+        ]
+    elif edition == "enterprise":
+        paths += [settings.CONTACTS_PATH, settings.CONTACT_ATTRIBUTES_PATH]
+    counts = {prefix + path: 1 for path in paths}
+    counts[prefix + settings.RESPONSES_PATH] = response_pages
+    return counts

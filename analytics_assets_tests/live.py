@@ -1,6 +1,7 @@
 """Helpers for tests that run the project as live processes: ports, Dagster's GraphQL, waiting."""
 
 import json
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -51,3 +52,14 @@ def wait_for(
             last_error = error
         time.sleep(1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}: {last_error}")
+
+
+def scrubbed_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without the project's and Dagster's settings, plus `overrides`.
+
+    A child process started with it sees only the settings a test gives it, whatever the
+    developer's shell or `.env` holds.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
+    env.update(overrides)
+    return env

@@ -38,16 +38,8 @@ from analytics_assets.checks import (
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, query
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
 
-DATASET_ENDPOINTS = {
-    "surveys": "surveys",
-    "action_classes": "action_classes",
-    "attribute_classes": "attribute_classes",
-    "identified_peoples": "people",
-    "responses": "responses",
-    "webhooks": "webhooks",
-}
 UNKNOWN_SURVEY_ID = "survey-that-was-never-loaded"
 
 
@@ -139,7 +131,7 @@ def test_clean_load_passes_all_thirteen_checks(
     for table in RAW_TABLES:
         ids = evaluations[(table, ID_CHECK)]
         assert ids.severity == AssetCheckSeverity.ERROR
-        assert _metadata(ids) == _clean_ids(len(sample_dataset.rows(DATASET_ENDPOINTS[table])))
+        assert _metadata(ids) == _clean_ids(len(api_rows(sample_dataset, table)))
         schema = evaluations[(table, SCHEMA_CHECK)]
         assert schema.severity == AssetCheckSeverity.WARN
         assert _metadata(schema) == {

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import TEST_API_KEY, table_ids
+from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, table_ids
 from analytics_assets_tests.live import free_port, graphql, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-ENDPOINT_NAMES = {"identified_peoples": "people"}
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -42,10 +41,8 @@ def test_dagster_cli_materializes_every_row_exactly_once_twice(
             command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
         )
         assert completed.returncode == 0, completed.stderr[-4000:]
-        for table in settings.ENDPOINT_PATHS:
-            expected = sorted(
-                r["id"] for r in sample_dataset.rows(ENDPOINT_NAMES.get(table, table))
-            )
+        for table in settings.RESOURCES:
+            expected = sorted(r["id"] for r in api_rows(sample_dataset, table))
             assert table_ids(duckdb_path, table) == expected, table
 
 
@@ -90,14 +87,14 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
     try:
         nodes = wait_for(lambda: graphql(ui_port, ASSET_NODES)["assetNodes"], 180, "the Dagster UI")
         keys = {tuple(node["assetKey"]["path"]) for node in nodes}
-        assert {("analytics_api", table) for table in settings.ENDPOINT_PATHS} <= keys
+        assert {("analytics_api", table) for table in settings.RESOURCES} <= keys
 
         params = {
             "selector": {
                 "repositoryLocationName": "analytics_assets.definitions",
                 "repositoryName": "__repository__",
                 "jobName": "__ASSET_JOB",
-                "assetSelection": [{"path": ["analytics_api", t]} for t in settings.ENDPOINT_PATHS],
+                "assetSelection": [{"path": ["analytics_api", t]} for t in settings.RESOURCES],
             },
             "mode": "default",
         }

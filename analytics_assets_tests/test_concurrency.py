@@ -10,10 +10,9 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import TEST_API_KEY, query, table_ids
+from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-ENDPOINT_NAMES = {"identified_peoples": "people"}
 
 
 def test_two_sync_runs_at_once_both_succeed_and_tables_stay_exact(
@@ -50,8 +49,8 @@ def test_two_sync_runs_at_once_both_succeed_and_tables_stay_exact(
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output[-4000:]
 
-    for table in settings.ENDPOINT_PATHS:
-        expected = sorted(r["id"] for r in sample_dataset.rows(ENDPOINT_NAMES.get(table, table)))
+    for table in settings.RESOURCES:
+        expected = sorted(r["id"] for r in api_rows(sample_dataset, table))
         assert table_ids(duckdb_path, table) == expected, table
 
     with DagsterInstance.from_config(str(dagster_home)) as instance:

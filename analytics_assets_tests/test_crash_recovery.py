@@ -47,13 +47,12 @@ import pytest
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, query
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 POOL = analytics_api_assets.op.pool
 # Table -> the sample dataset's endpoint name, where they differ.
-ENDPOINT_NAMES = {"identified_peoples": "people"}
-RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+RESPONSES_PATH = settings.RESPONSES_PATH
 MATERIALIZE = [
     sys.executable, "-m", "dagster", "asset", "materialize",
     "-m", "analytics_assets.definitions", "--select", "*",
@@ -446,8 +445,8 @@ def reference_load(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Sample
 
     def load(dataset: SampleDataset) -> Path:
         bodies = [
-            dataset.table_body(ENDPOINT_NAMES.get(table, table))
-            for table in settings.ENDPOINT_PATHS
+            json.dumps(api_rows(dataset, table)).encode()
+            for table in settings.RESOURCES
             if table != settings.PAGED_RESOURCE
         ]
         fingerprint = hashlib.sha256(b"".join([*bodies, dataset.responses_body()])).hexdigest()
@@ -470,15 +469,15 @@ def assert_warehouse_matches_api(
     """
     schema = settings.DATASET_NAME
     tables = _data_tables(duckdb_path)
-    roots = set(settings.ENDPOINT_PATHS)
+    roots = set(settings.RESOURCES)
     assert roots <= tables, f"missing tables: {sorted(roots - tables)}"
     children = tables - roots
     assert all(child.split("__")[0] in roots for child in children), sorted(children)
     assert {"responses__tags", "surveys__questions"} <= children
 
     for table in sorted(roots):
-        api_rows = dataset.rows(ENDPOINT_NAMES.get(table, table))
-        expected = sorted((row["id"], row["updatedAt"]) for row in api_rows)
+        served = api_rows(dataset, table)
+        expected = sorted((row["id"], row["updatedAt"]) for row in served)
         actual = sorted(
             query(duckdb_path, f"SELECT id, {_utc_ms('updated_at')} FROM {schema}.{table}")
         )
@@ -488,8 +487,8 @@ def assert_warehouse_matches_api(
     for child in sorted(children):
         root, *fields = child.split("__")
         actual_keys = _nested_keys_from_table(duckdb_path, child)
-        api_rows = dataset.rows(ENDPOINT_NAMES.get(root, root))
-        expected_keys = _nested_keys_from_api(api_rows, [_camel(name) for name in fields])
+        served = api_rows(dataset, root)
+        expected_keys = _nested_keys_from_api(served, [_camel(name) for name in fields])
         if expected_keys is not None:
             assert actual_keys == sorted(expected_keys, key=repr), f"{child} differs from the API"
 

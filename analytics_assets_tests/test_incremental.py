@@ -12,7 +12,7 @@ from analytics_assets.resources import WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import query, table_ids
 
-RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+RESPONSES_PATH = settings.RESPONSES_PATH
 RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
 LOOKBACK = timedelta(hours=settings.DEFAULT_RESPONSES_LOOKBACK_HOURS)
 
@@ -142,7 +142,7 @@ def test_full_refresh_heals_an_edit_to_the_oldest_response(
     assert query(
         duckdb_path, "SELECT finished FROM analytics.responses WHERE id = ?", oldest["id"]
     ) == [(not oldest["finished"],)]
-    for table in settings.ENDPOINT_PATHS:
+    for table in settings.RESOURCES:
         ids = table_ids(duckdb_path, table)
         assert len(ids) == len(set(ids)), f"duplicates in {table}"
     metadata = _responses_metadata(result)

@@ -1,12 +1,11 @@
 """The analytics assets, on a small hand-built dataset whose figures are computed by hand below.
 
-Three surveys (one draft without responses), three people (one without responses), seven
-responses over two UTC days plus one from the last hour. Every expected value in this file was
-worked out on paper from the records in `_dataset`, not by running the SQL.
+The dataset (`handmade.py`): three surveys (one draft without responses), three people (one
+without responses), seven responses over two UTC days plus one from the last hour. Every
+expected value in this file was worked out on paper from those records, not by running the SQL.
 """
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,109 +19,9 @@ from analytics_assets.marts import MARTS_TABLES, analytics_marts, marts_key
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, query
+from analytics_assets_tests.handmade import RECENT, handmade_dataset, question, response, survey
 
 MARTS = settings.MARTS_DATASET_NAME
-RECENT = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
-
-
-def _iso(moment: str | datetime) -> str:
-    if isinstance(moment, datetime):
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    return moment
-
-
-def _question(question_id: str, kind: str, **extra: object) -> dict:
-    return {"id": question_id, "type": kind, "headline": {"default": f"{question_id}?"}, **extra}
-
-
-def _choices(*labels: str) -> list[dict]:
-    return [{"id": f"c-{label}", "label": {"default": label}} for label in labels]
-
-
-def _survey(survey_id: str, name: str, status: str, questions: list[dict]) -> dict:
-    return {
-        "id": survey_id,
-        "createdAt": "2026-10-01T00:00:00.000Z",
-        "updatedAt": "2026-10-02T00:00:00.000Z",
-        "name": name,
-        "status": status,
-        "type": "link",
-        "questions": questions,
-    }
-
-
-def _person(person_id: str, user_id: str, email: str) -> dict:
-    return {
-        "id": person_id,
-        "createdAt": "2026-10-01T00:00:00.000Z",
-        "updatedAt": "2026-10-01T00:00:00.000Z",
-        "userId": user_id,
-        "attributes": {"email": email},
-    }
-
-
-def _response(
-    response_id: str,
-    survey_id: str,
-    created: str | datetime,
-    finished: bool,
-    data: dict,
-    person: str | None,
-) -> dict:
-    return {
-        "id": response_id,
-        "createdAt": _iso(created),
-        "updatedAt": _iso(created),
-        "surveyId": survey_id,
-        "finished": finished,
-        "data": data,
-        "ttc": {question_id: 1000 for question_id in data},
-        "contact": {"id": person, "userId": person} if person else None,
-        "tags": [],
-        "notes": [],
-    }
-
-
-def _dataset() -> SampleDataset:
-    onboarding = [
-        _question("s1_nps", "nps"),
-        _question("s1_rate", "rating", range=5),
-        _question("s1_pick", "multipleChoiceSingle", choices=_choices("A", "B")),
-        _question("s1_multi", "multipleChoiceMulti", choices=_choices("X", "Y", "Z")),
-        _question("s1_open", "openText"),
-    ]
-    churn = [_question("s2_nps", "nps"), _question("s2_rate", "rating", range=10)]
-    draft = [_question("s3_nps", "nps")]
-    surveys = [
-        _survey("S1", "Onboarding", "inProgress", onboarding),
-        _survey("S2", "Churn", "paused", churn),
-        _survey("S3", "Draft", "draft", draft),
-    ]
-    people = [_person("P1", "u1", "p1@x.io"), _person("P2", "u2", "p2@x.io")]
-    people.append(_person("P3", "u3", "p3@x.io"))
-    all_s1 = {
-        "s1_nps": 10,
-        "s1_rate": 5,
-        "s1_pick": "A",
-        "s1_multi": ["X", "Y"],
-        "s1_open": "great",
-    }
-    responses = [
-        _response("r1", "S1", "2026-11-19T10:00:00.000Z", True, all_s1, "P1"),
-        _response(
-            "r2", "S1", "2026-11-19T11:00:00.000Z", True,
-            {"s1_nps": 9, "s1_rate": 3, "s1_pick": "B", "s1_multi": ["X"]}, "P2",
-        ),
-        _response("r3", "S1", "2026-11-20T09:00:00.000Z", False, {"s1_nps": 3}, "P1"),
-        _response(
-            "r4", "S1", "2026-11-20T10:00:00.000Z", True,
-            {"s1_nps": 7, "s1_rate": 4, "s1_pick": "A", "s1_multi": ["Z", "X"]}, None,
-        ),
-        _response("r5", "S2", "2026-11-19T12:00:00.000Z", True, {"s2_nps": 0, "s2_rate": 8}, "P2"),
-        _response("r6", "S2", "2026-11-20T11:30:00.000Z", False, {"s2_rate": 10}, "P2"),
-        _response("r7", "S2", RECENT, False, {}, None),
-    ]  # fmt: skip
-    return SampleDataset.from_records(surveys=surveys, responses=responses, people=people)
 
 
 def _load_and_build(
@@ -149,7 +48,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Raw tables and every analytics table, built once from the hand-made dataset."""
     root = tmp_path_factory.mktemp("marts")
     duckdb_path = root / "warehouse.duckdb"
-    result = _load_and_build(_dataset(), duckdb_path, root / "dlt")
+    result = _load_and_build(handmade_dataset(), duckdb_path, root / "dlt")
     assert result.success
     materializations = {
         event.asset_key: event.materialization.metadata
@@ -258,7 +157,7 @@ def test_headline_figures_are_numeric_metadata(warehouse: Path) -> None:
     assert headline["dagster/row_count"] == 3
 
 
-def test_answers_are_long_one_row_per_answered_question(warehouse: Path) -> None:
+def test_answers_are_long_one_row_per_answeredquestion(warehouse: Path) -> None:
     rows = _rows(
         warehouse,
         "SELECT response_id, question_id, value_number, value_text"
@@ -279,7 +178,7 @@ def test_answers_are_long_one_row_per_answered_question(warehouse: Path) -> None
 
 def test_each_analytics_asset_depends_on_exactly_the_tables_its_sql_reads() -> None:
     graph = defs.resolve_asset_graph()
-    raw = {table: asset_key_for(table) for table in settings.ENDPOINT_PATHS}
+    raw = {table: asset_key_for(table) for table in settings.RESOURCES}
     expected = {
         "survey_summary": {raw["surveys"], raw["responses"]},
         "daily_survey_responses": {raw["surveys"], raw["responses"]},
@@ -326,8 +225,8 @@ def test_analytics_before_any_load_fail_with_a_clear_error(tmp_path: Path) -> No
 def test_an_account_without_choice_questions_or_people_still_builds(tmp_path: Path) -> None:
     """dlt creates no table for a child that never had a row; such tables read as empty."""
     dataset = SampleDataset.from_records(
-        surveys=[_survey("S9", "Only NPS", "inProgress", [_question("n", "nps")])],
-        responses=[_response("x1", "S9", "2026-11-19T10:00:00.000Z", True, {"n": 9}, None)],
+        surveys=[survey("S9", "Only NPS", "inProgress", [question("n", "nps")])],
+        responses=[response("x1", "S9", "2026-11-19T10:00:00.000Z", True, {"n": 9}, None)],
     )
     duckdb_path = tmp_path / "w.duckdb"
     result = _load_and_build(dataset, duckdb_path, tmp_path / "dlt")
@@ -356,12 +255,12 @@ def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path
     """60 surveys x 5 questions of random ids: 300 question ids, and not one column per id."""
     surveys, responses = [], []
     for number in range(60):
-        questions = [_question(f"q{number}_{k}", "rating", range=5) for k in range(5)]
-        surveys.append(_survey(f"S{number:02d}", f"Survey {number}", "inProgress", questions))
+        questions = [question(f"q{number}_{k}", "rating", range=5) for k in range(5)]
+        surveys.append(survey(f"S{number:02d}", f"Survey {number}", "inProgress", questions))
         for copy in range(3):
             created = f"2026-11-{10 + copy:02d}T{number // 10:02d}:{number % 60:02d}:00.000Z"
             data = {question["id"]: 1 + (copy + k) % 5 for k, question in enumerate(questions)}
-            responses.append(_response(f"r{number}-{copy}", f"S{number:02d}", created, True,
+            responses.append(response(f"r{number}-{copy}", f"S{number:02d}", created, True,
                                        data, None))  # fmt: skip
     dataset = SampleDataset.from_records(surveys=surveys, responses=responses)
     duckdb_path = tmp_path / "w.duckdb"

@@ -32,15 +32,14 @@ from analytics_assets.jobs import analytics_api_sync
 from analytics_assets.marts import MARTS_TABLES, analytics_marts
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
-from analytics_assets_tests.test_marts import _dataset as hand_built_dataset
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows
+from analytics_assets_tests.handmade import handmade_dataset as hand_built_dataset
 
 psycopg2 = pytest.importorskip("psycopg2")
 
 DEFAULT_DSN = "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
 DSN = os.environ.get("ANALYTICS_TEST_POSTGRES_DSN", DEFAULT_DSN)
-RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
-ENDPOINTS = {"identified_peoples": "people"}
+RESPONSES_PATH = settings.RESPONSES_PATH
 MARTS = settings.MARTS_DATASET_NAME
 
 
@@ -111,7 +110,7 @@ def _ids(warehouse: WarehouseResource, table: str) -> list[str]:
 
 
 def _api_ids(dataset: SampleDataset, table: str) -> list[str]:
-    return sorted(record["id"] for record in dataset.rows(ENDPOINTS.get(table, table)))
+    return sorted(record["id"] for record in api_rows(dataset, table))
 
 
 def test_destination_is_postgres_by_configuration(postgres_warehouse: WarehouseResource) -> None:
@@ -128,7 +127,7 @@ def test_full_load_holds_exactly_the_api_rows_twice_over(
     resources = _resources(sample_api.base_url, postgres_warehouse)
     for _ in range(2):
         assert materialize([analytics_api_assets], resources=resources).success
-        for table in settings.ENDPOINT_PATHS:
+        for table in settings.RESOURCES:
             assert _ids(postgres_warehouse, table) == _api_ids(sample_dataset, table), table
     answers = _rows(postgres_warehouse, "SELECT count(*) FROM analytics.responses__answers")
     expected = sum(len(record["data"]) for record in sample_dataset.rows("responses"))
@@ -206,8 +205,8 @@ def test_analytics_and_checks_match_duckdb_exactly(
             assert result.success, name
             results[name] = result
 
-    # The hand-built dataset has no action classes, attribute classes or webhooks.
-    for table in ("surveys", "identified_peoples", "responses"):
+    # The hand-built dataset has no action classes or webhooks.
+    for table in ("surveys", "attribute_classes", "identified_peoples", "responses"):
         assert _ids(postgres_warehouse, table) == _ids(duckdb_warehouse, table), table
     for table in MARTS_TABLES:
         sql = f"SELECT * FROM {MARTS}.{table}"
@@ -236,10 +235,10 @@ def test_analytics_and_checks_match_duckdb_exactly(
             | {("responses", SURVEY_ID_CHECK)}
         )
         assert set(evaluations) == expected, name
-        # webhooks, attribute and action classes are empty in the hand-built dataset: dlt
-        # creates no table for them, and their id checks pass saying so.
+        # webhooks and action classes are empty in the hand-built dataset: dlt creates no
+        # table for them, and their id checks pass saying so.
         assert all(evaluations.values()), name
-        for table in ("action_classes", "attribute_classes", "webhooks"):
+        for table in ("action_classes", "webhooks"):
             assert "returned no records" in checked[(table, ID_CHECK)].description, name
 
 

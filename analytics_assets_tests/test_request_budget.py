@@ -4,6 +4,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,12 @@ from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.resources import AnalyticsApiError, AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import TEST_API_KEY, table_ids
+from analytics_assets_tests.conftest import TEST_API_KEY, load_requests, table_ids
 
 # A short window keeps the test quick; the API's own is 60 s with the same arithmetic.
 BUDGET = 12
 WINDOW_SECONDS = 3.0
-RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+RESPONSES_PATH = settings.RESPONSES_PATH
 
 
 @pytest.fixture
@@ -54,23 +55,47 @@ def test_a_backfill_larger_than_the_budget_paces_itself_and_never_meets_a_429(
     assert result.success
     statuses = [r.status for r in limited_api.requests]
     seen = [(r.path, r.query.get("skip"), r.status) for r in limited_api.requests]
-    # 23 full pages and a short one, and one request per other endpoint.
-    assert len(statuses) == 24 + 5, seen
+    # 23 full pages and a short one, and one request per other endpoint and the probe.
+    assert Counter(r.path for r in limited_api.requests) == load_requests(sample_dataset, 24), seen
     assert 429 not in statuses
     assert table_ids(resources["warehouse"].resolved_duckdb_path(), "responses") == sorted(
         r["id"] for r in sample_dataset.rows("responses")
     )
 
 
-def test_without_the_budget_the_same_backfill_runs_into_429s(
+def test_without_the_budget_the_same_backfill_meets_429s_and_waits_out_the_window(
+    limited_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, tmp_path: Path
+) -> None:
+    resources["analytics_api"] = _api(limited_api.base_url, tmp_path / "budget.sqlite", 0)
+
+    result = materialize([analytics_api_assets], resources=resources)
+
+    assert result.success
+    records = limited_api.requests
+    rejected = [i for i, r in enumerate(records) if r.status == 429]
+    assert rejected, "the backfill never met the API's limit"
+    for index in rejected:
+        # The 429 has no Retry-After: the retry of the same request waits the API's window.
+        retry = next(r for r in records[index + 1 :] if r.query == records[index].query
+                     and r.path == records[index].path)  # fmt: skip
+        assert retry.received_at - records[index].received_at >= WINDOW_SECONDS
+    assert table_ids(resources["warehouse"].resolved_duckdb_path(), "responses") == sorted(
+        r["id"] for r in sample_dataset.rows("responses")
+    )
+
+
+def test_a_429_that_never_ends_fails_saying_what_to_lower(
     limited_api: SampleApiServer, resources: dict, tmp_path: Path
 ) -> None:
     resources["analytics_api"] = _api(limited_api.base_url, tmp_path / "budget.sqlite", 0)
+    limited_api.queue_fault(RESPONSES_PATH, 429, times=-1)
 
     result = materialize([analytics_api_assets], resources=resources, raise_on_error=False)
 
     assert not result.success
-    assert 429 in [r.status for r in limited_api.requests]
+    assert [r.status for r in limited_api.requests if r.path.endswith(RESPONSES_PATH)] == [429] * (
+        settings.DEFAULT_MAX_RETRIES + 1
+    )
     error = result.get_step_failure_events()[0].step_failure_data.error
     message = error.cause.message  # the step's own error, under Dagster's wrapper
     assert message.startswith("analytics_assets.errors.AnalyticsLoadError: responses (GET ")
@@ -153,7 +178,7 @@ def test_closing_the_session_stops_the_budget_thread_before_returning(
     api = _api(sample_api.base_url, tmp_path / "budget.sqlite", 100)
     with api.open_session(str(tmp_path)) as session:
         response = session.get(
-            sample_api.base_url + settings.ENDPOINT_PATHS["webhooks"],
+            sample_api.base_url + settings.LEGACY_ENDPOINT_PATHS["webhooks"],
             headers={"x-api-key": TEST_API_KEY},
         )
         assert response.status_code == 200

@@ -1,7 +1,9 @@
 """Tests of the sample analytics API itself, over real HTTP on localhost.
 
 The loader's tests trust this server to behave like the real management API, so its envelope,
-auth, paging, order, faults and rate limit are pinned down here with exact values.
+auth, paging, order, faults and rate limit are pinned down here with exact values, and so are
+the routes and record shapes of each Formbricks release it serves (2, 4 and 5, as read from the
+Formbricks source at v2.7.2, v3.8.0, 4.9.7 and 5.3.4) and the community edition's refusals.
 """
 
 from __future__ import annotations
@@ -10,29 +12,50 @@ import http.client
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
-from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets.sample_api import (
+    CONTACTS_REFUSED_MESSAGE,
+    LEGACY_PEOPLE_LIMIT,
+    SampleApiServer,
+    SampleDataset,
+)
 
 KEY = "sample-test-key"
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 COUNT = 2345
 RESPONSES = "/v1/management/responses"
+# The unpaged endpoints of release 5, the default, and those release 2 has instead of contacts.
 UNPAGED = [
     ("/v1/management/surveys", "surveys"),
     ("/v1/management/action-classes", "action_classes"),
-    ("/v1/management/attribute-classes", "attribute_classes"),
-    ("/v1/management/people", "people"),
+    ("/v1/management/contacts", "contacts"),
+    ("/v1/management/contact-attributes", "contact_attributes"),
+    ("/v1/management/contact-attribute-keys", "contact_attribute_keys"),
     ("/v1/webhooks", "webhooks"),
 ]
+LEGACY_PATHS = {
+    "/v1/management/people": "people",
+    "/v1/management/attribute-classes": "attribute_classes",
+}
+CONTACT_PATHS = [path for path, endpoint in UNPAGED if endpoint.startswith("contact")]
+NOT_FOUND_PAGE = "<h2>Page not found</h2>"
 NOT_AUTHENTICATED = {
     "code": "not_authenticated",
     "message": "Not authenticated",
     "details": {"x-Api-Key": "Header not provided or API Key invalid"},
+}
+# The body of 4.x's rate limit (`withV1ApiWrapper`); 4.x and the hosted service send no
+# Retry-After.
+TOO_MANY_REQUESTS = {
+    "code": "too_many_requests",
+    "message": "Maximum number of requests reached. Please try again later.",
+    "details": {},
 }
 ID = re.compile(r"^c[a-z0-9]{24}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -103,14 +126,20 @@ def test_wrong_key_gets_exact_401(shared: SampleApiServer) -> None:
     assert response.json() == NOT_AUTHENTICATED
 
 
-def test_unknown_path_is_404_after_auth(shared: SampleApiServer, client: requests.Session) -> None:
-    response = get(client, shared, "/v1/management/contacts")
-    assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "Not found", "details": {}}
+def test_unknown_path_is_the_html_404_page_before_auth(
+    shared: SampleApiServer, client: requests.Session
+) -> None:
+    # Next.js routes before any handler checks the key: a route that does not exist is its 404
+    # page, with or without a key. Release 5 has no people route any more.
+    for path in ["/v1/management/people", "/v1/nothing"]:
+        for session in (client, requests):
+            response = session.get(shared.base_url + path, timeout=10)
+            assert response.status_code == 404
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert NOT_FOUND_PAGE in response.text
     # Without the /api prefix nothing is served either.
     bare = client.get(shared.base_url.removesuffix("/api") + RESPONSES, timeout=10)
-    assert bare.status_code == 404
-    assert requests.get(shared.base_url + "/v1/nothing", timeout=10).status_code == 401
+    assert bare.status_code == 404 and NOT_FOUND_PAGE in bare.text
 
 
 # ----------------------------------------------------------------------------------- envelope
@@ -139,7 +168,8 @@ def test_envelope_is_data_only(
 
 def test_counts_and_kinds_of_setup_records(shared: SampleApiServer) -> None:
     dataset = shared.dataset
-    assert [len(dataset.rows(e)) for _, e in UNPAGED] == [8, 12, 8, 200, 4]
+    # 8 surveys, 12 action classes, 200 contacts with 1,422 attributes of 8 keys, 4 webhooks.
+    assert [len(dataset.rows(e)) for _, e in UNPAGED] == [8, 12, 200, 1422, 8, 4]
     surveys = dataset.rows("surveys")
     question_ids = [q["id"] for s in surveys for q in s["questions"]]
     assert len(question_ids) == len(set(question_ids))
@@ -147,8 +177,8 @@ def test_counts_and_kinds_of_setup_records(shared: SampleApiServer) -> None:
     assert all(any(q["type"] == "nps" for q in s["questions"]) for s in surveys)
     kinds = {q["type"] for s in surveys for q in s["questions"]}
     assert kinds == {"nps", "rating", "multipleChoiceSingle", "multipleChoiceMulti", "openText"}
-    names = {row["name"] for row in dataset.rows("attribute_classes")}
-    assert {"userId", "email", "language"} <= names
+    keys = {row["key"] for row in dataset.rows("contact_attribute_keys")}
+    assert {"userId", "email", "language"} <= keys
     for action in dataset.rows("action_classes"):
         assert (action["key"] is not None) == (action["type"] == "code")
         assert (action["noCodeConfig"] is not None) == (action["type"] == "noCode")
@@ -226,7 +256,7 @@ def test_survey_filter_pages_25_by_default(
 def test_responses_reference_their_survey_and_people(shared: SampleApiServer) -> None:
     dataset = shared.dataset
     surveys = {s["id"]: s for s in dataset.rows("surveys")}
-    people = {p["id"]: p for p in dataset.rows("people")}
+    people = {p["id"]: p for p in dataset.people()}
     responses = dataset.rows("responses")
     first_setup_update = min(s["createdAt"] for s in surveys.values())
     for response in responses:
@@ -261,7 +291,8 @@ def test_responses_reference_their_survey_and_people(shared: SampleApiServer) ->
     assert 0.7 < finished < 0.8
     with_contact = sum(r["contact"] is not None for r in responses) / len(responses)
     assert 0.5 < with_contact < 0.7
-    assert any(r["tags"] for r in responses) and any(r["notes"] for r in responses)
+    assert any(r["tags"] for r in responses)
+    assert not any("notes" in r for r in responses)  # removed in Formbricks 4.0
 
 
 def test_same_seed_and_now_give_identical_bytes() -> None:
@@ -327,13 +358,13 @@ def test_schema_drift_helpers(fresh: SampleApiServer, client: requests.Session) 
     assert all("contact" in r and "person" not in r for r in rows[10:])
     assert list(rows[0]).index("person") == list(rows[10]).index("contact")
     fresh.dataset.add_field("responses", "quotas", lambda record: [])
-    fresh.dataset.add_field("people", "segmentIds", lambda record: [record["id"][:5]])
+    fresh.dataset.add_field("webhooks", "secret", lambda record: record["id"][:5])
     [new_id] = fresh.dataset.add_responses(1)
     rows = get(client, fresh, RESPONSES).json()["data"]
     assert rows[0]["id"] == new_id and "person" in rows[0] and rows[0]["quotas"] == []
     assert all(r["quotas"] == [] for r in rows)
-    people = get(client, fresh, "/v1/management/people").json()["data"]
-    assert all(p["segmentIds"] == [p["id"][:5]] for p in people)
+    webhooks = get(client, fresh, "/v1/webhooks").json()["data"]
+    assert all(w["secret"] == w["id"][:5] for w in webhooks)
 
 
 # ----------------------------------------------------------------------------------- faults
@@ -353,15 +384,11 @@ def test_faults_are_served_in_order_then_the_real_answer(
         "details": {},
     }
     assert "Retry-After" not in statuses[2].headers
-    assert statuses[2].json() == {
-        "code": "too_many_requests",
-        "message": "Too many requests",
-        "details": {},
-    }
+    assert statuses[2].json() == TOO_MANY_REQUESTS
     # Faults come before the key check, and other paths are untouched.
-    fresh.queue_fault("/v1/management/people", 500)
+    fresh.queue_fault("/v1/management/contacts", 500)
     assert get(client, fresh, "/v1/management/surveys").status_code == 200
-    assert requests.get(fresh.base_url + "/v1/management/people", timeout=10).status_code == 500
+    assert requests.get(fresh.base_url + "/v1/management/contacts", timeout=10).status_code == 500
     assert [r.status for r in fresh.requests] == [503, 503, 429, 200, 200, 500]
 
 
@@ -407,11 +434,7 @@ def test_rate_limit_rejects_the_sixth_request() -> None:
             statuses = [get(session, server, RESPONSES, limit=5) for _ in range(7)]
             assert [r.status_code for r in statuses] == [200] * 5 + [429, 429]
             rejected = statuses[5]
-            assert rejected.json() == {
-                "code": "too_many_requests",
-                "message": "Too many requests",
-                "details": {},
-            }
+            assert rejected.json() == TOO_MANY_REQUESTS
             assert "Retry-After" not in rejected.headers
             # Requests without the key are refused before they count against anyone's limit.
             assert requests.get(server.base_url + RESPONSES, timeout=10).status_code == 401
@@ -497,3 +520,172 @@ def test_control_endpoints(fresh: SampleApiServer, client: requests.Session) -> 
     assert requests.get(control + "/nothing", timeout=10).status_code == 404
     assert fresh.request_count() == 0  # control requests are never recorded
     assert json.loads(requests.get(control + "/stats", timeout=10).content)["response_count"] == 450
+
+
+# ----------------------------------------------------------------------------------- releases
+
+
+def _server(release: int, edition: str = "enterprise", **options: object) -> SampleApiServer:
+    dataset = SampleDataset.generate(seed=7, responses=40, now=NOW, release=release)
+    return SampleApiServer(dataset=dataset, api_key=KEY, edition=edition, **options)  # type: ignore[arg-type]
+
+
+ROUTE_MATRIX = {
+    # path: status on (release 2, 4 enterprise, 4 community, 5 enterprise, 5 community)
+    "/v1/management/people": (200, 200, 403, 404, 404),
+    "/v1/management/attribute-classes": (200, 200, 403, 404, 404),
+    "/v1/management/contacts": (404, 200, 403, 200, 403),
+    "/v1/management/contact-attributes": (404, 200, 403, 200, 403),
+    "/v1/management/contact-attribute-keys": (404, 200, 403, 200, 403),
+    "/v1/management/surveys": (200,) * 5,
+    "/v1/management/action-classes": (200,) * 5,
+    "/v1/management/responses": (200,) * 5,
+    "/v1/webhooks": (200,) * 5,
+}
+RELEASE_EDITIONS = [(2, "enterprise"), (4, "enterprise"), (4, "community"), (5, "enterprise"),
+                    (5, "community")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("column", "release", "edition"), [
+    (column, release, edition) for column, (release, edition) in enumerate(RELEASE_EDITIONS)
+])  # fmt: skip
+def test_routes_of_each_release_and_edition(column: int, release: int, edition: str) -> None:
+    with _server(release, edition) as server, requests.Session() as session:
+        session.headers["x-api-key"] = KEY
+        statuses = {path: get(session, server, path).status_code for path in ROUTE_MATRIX}
+        refused = get(session, server, "/v1/management/contacts")
+        unauthenticated = requests.get(server.base_url + "/v1/management/contacts", timeout=10)
+        people = get(session, server, "/v1/management/people")
+    assert statuses == {path: row[column] for path, row in ROUTE_MATRIX.items()}
+    if edition == "community":
+        assert refused.json() == {
+            "code": "forbidden",
+            "message": CONTACTS_REFUSED_MESSAGE,
+            "details": {},
+        }
+        # The Enterprise check comes after the key check.
+        assert unauthenticated.status_code == 401
+    if release == 5:
+        assert NOT_FOUND_PAGE in people.text
+
+
+def test_release_4_rewrites_the_old_paths_to_contacts() -> None:
+    with _server(4) as server, requests.Session() as session:
+        session.headers["x-api-key"] = KEY
+        for old, new in [
+            ("/v1/management/people", "/v1/management/contacts"),
+            ("/v1/management/attribute-classes", "/v1/management/contact-attribute-keys"),
+        ]:
+            assert get(session, server, old).content == get(session, server, new).content
+
+
+def test_record_shapes_of_each_release() -> None:
+    two = SampleDataset.generate(seed=7, responses=300, now=NOW, release=2)
+    four = SampleDataset.generate(seed=7, responses=300, now=NOW, release=4)
+    five = SampleDataset.generate(seed=7, responses=300, now=NOW, release=5)
+    # The same people, surveys and responses underneath: the same ids in every release.
+    for table in ("surveys", "action_classes", "webhooks", "responses"):
+        assert [r["id"] for r in two.rows(table)] == [r["id"] for r in five.rows(table)]
+    assert sorted(r["id"] for r in five.rows("contacts")) == sorted(p["id"] for p in two.people())
+
+    legacy = two.rows("responses")
+    assert all("person" in r and "personAttributes" in r and "notes" in r for r in legacy)
+    assert not any("contact" in r or "endingId" in r for r in legacy)
+    assert any(r["notes"] for r in legacy)
+    for current in (four, five):
+        rows = current.rows("responses")
+        assert all("contact" in r and "contactAttributes" in r and "notes" not in r for r in rows)
+    tag_owner = {
+        release: {key for r in data.rows("responses") for tag in r["tags"] for key in tag}
+        & {"environmentId", "workspaceId"}
+        for release, data in ((2, two), (4, four), (5, five))
+    }
+    assert tag_owner == {2: {"environmentId"}, 4: {"environmentId"}, 5: {"workspaceId"}}
+
+    workspace = five.workspace_id
+    assert all(s["environmentId"] and s["workspaceId"] == workspace for s in five.rows("surveys"))
+    assert all(w["environmentId"] and w["workspaceId"] == workspace for w in five.rows("webhooks"))
+    assert all(
+        "environmentId" not in a and a["workspaceId"] == workspace
+        for a in five.rows("action_classes")
+    )
+    assert not any("workspaceId" in s for s in four.rows("surveys"))
+    assert set(five.rows("contacts")[0]) == {"id", "createdAt", "updatedAt", "workspaceId"}
+    assert set(four.rows("contacts")[0]) == {"id", "createdAt", "updatedAt", "environmentId"}
+    key_fields = {"id", "createdAt", "updatedAt", "isUnique", "key", "name", "description",
+                  "type", "dataType"}  # fmt: skip
+    assert set(five.rows("contact_attribute_keys")[0]) == key_fields | {"workspaceId"}
+    assert set(four.rows("contact_attribute_keys")[0]) == key_fields | {"environmentId"}
+    assert set(five.rows("contact_attributes")[0]) == {
+        "id", "createdAt", "updatedAt", "attributeKeyId", "contactId", "value", "valueNumber",
+        "valueDate",
+    }  # fmt: skip
+
+
+def test_contact_attributes_are_each_persons_attributes_by_key_id() -> None:
+    dataset = SampleDataset.generate(seed=7, responses=10, now=NOW, release=5)
+    keys = {key["id"]: key for key in dataset.rows("contact_attribute_keys")}
+    rebuilt: dict[str, dict[str, str]] = {}
+    for row in dataset.rows("contact_attributes"):
+        rebuilt.setdefault(row["contactId"], {})[keys[row["attributeKeyId"]]["key"]] = row["value"]
+    expected = {p["id"]: {"userId": p["userId"], **p["attributes"]} for p in dataset.people()}
+    assert rebuilt == expected
+    by_key = {key["key"]: key for key in keys.values()}
+    assert (by_key["userId"]["isUnique"], by_key["userId"]["type"]) == (True, "default")
+    assert by_key["signupDate"]["dataType"] == "date"
+    seats = [r for r in dataset.rows("contact_attributes") if r["attributeKeyId"]
+             == by_key["seats"]["id"]] if "seats" in by_key else []  # fmt: skip
+    assert all(r["valueNumber"] == float(r["value"]) for r in seats)
+
+
+def test_release_2_returns_at_most_30_people_and_hides_the_user_id_class() -> None:
+    dataset = SampleDataset.generate(seed=7, responses=10, now=NOW, release=2)
+    assert len(dataset.people()) == 200
+    served = dataset.rows("people")
+    assert len(served) == LEGACY_PEOPLE_LIMIT == 30
+    assert served == dataset.people()[:30]
+    names = [row["name"] for row in dataset.rows("attribute_classes")]
+    assert "userId" not in names and {"email", "language"} <= set(names)
+
+
+@pytest.mark.parametrize("release", [4, 5])
+def test_a_key_without_a_workspace_is_refused(release: int) -> None:
+    with _server(release, keys_without_workspace=("orphan-key",)) as server:
+        with requests.Session() as session:
+            session.headers["x-api-key"] = "orphan-key"
+            statuses = {path: get(session, server, path).status_code for path in ROUTE_MATRIX}
+            surveys = get(session, server, "/v1/management/surveys")
+    for path, status in statuses.items():
+        if ROUTE_MATRIX[path][1 if release == 4 else 3] == 404:
+            assert status == 404, path
+        elif path == "/v1/management/surveys" and release == 5:
+            # 5.x lists surveys for organization-level keys: none.
+            assert (status, surveys.json()) == (200, {"data": []})
+        else:
+            assert status == 401, path
+
+
+# ----------------------------------------------------------------------------------- fault matching
+
+
+def test_a_fault_can_match_a_query(fresh: SampleApiServer, client: requests.Session) -> None:
+    fresh.queue_fault(RESPONSES, 502, query={"skip": "100"})
+    assert get(client, fresh, RESPONSES, limit=100, skip=0).status_code == 200
+    assert get(client, fresh, RESPONSES, limit=100, skip=100).status_code == 502
+    assert get(client, fresh, RESPONSES, limit=100, skip=100).status_code == 200
+
+
+def test_a_timed_fault_answers_every_request_until_its_time_is_up(
+    fresh: SampleApiServer, client: requests.Session
+) -> None:
+    storm = 0.5
+    fresh.queue_fault("", 429, for_seconds=storm)
+    deadline = time.monotonic() + 30
+    while get(client, fresh, RESPONSES, limit=1).status_code == 429:
+        assert time.monotonic() < deadline, "the storm never ended"
+    statuses = [r.status for r in fresh.requests]
+    assert statuses[-1] == 200 and set(statuses[:-1]) == {429} and len(statuses) >= 2
+    first, last = fresh.requests[0], fresh.requests[-1]
+    # Counted from the first request it answered, so a client sees all of it.
+    assert last.received_at - first.received_at >= storm
+    assert get(client, fresh, "/v1/management/surveys").status_code == 200

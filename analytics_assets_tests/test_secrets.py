@@ -60,7 +60,7 @@ from analytics_assets_tests.conftest import FIXED_NOW
 SECRET = "secret-key-7f3c9e21-do-not-leak"
 OTHER_KEY = "the-key-the-api-expects-0b5d"
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-PEOPLE_PATH = settings.ENDPOINT_PATHS["identified_peoples"]
+PEOPLE_PATH = settings.CONTACTS_PATH
 MODULE = ["-m", "analytics_assets.definitions"]
 DAGSTER = [sys.executable, "-m", "dagster"]
 
@@ -457,7 +457,7 @@ def test_the_api_key_appears_in_no_output_and_no_file(
             assert len(second.run_requests) == 1
             refused = _tick(api_expecting_another_key.base_url, instance, first.cursor, monkeypatch)
             assert "HTTP 401" in (refused.skip_message or "")
-            api.queue_fault(settings.ENDPOINT_PATHS["responses"], 500)
+            api.queue_fault(settings.RESPONSES_PATH, 500)
             failed = _tick(api.base_url, instance, first.cursor, monkeypatch)
             assert "HTTP 500" in (failed.skip_message or "")
             ticks = {"first": first, "new": second, "refused": refused, "failed": failed}

@@ -37,7 +37,7 @@ from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.sensors import build_new_responses_sensor
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 
-RESPONSES_PATH = settings.ENDPOINT_PATHS["responses"]
+RESPONSES_PATH = settings.RESPONSES_PATH
 RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
 OTHER_INGESTION_KEYS = {
     AssetKey(["analytics_api", name])

@@ -17,6 +17,11 @@ printed for each, with the ratios project/baseline, project/floor and incrementa
 sample API's rate limit and the project's client-side request budget are off: the benchmark
 measures the loaders, not the API's limit. Absolute times drift between machines; compare the
 ratios.
+
+The sample API behaves like Formbricks 2.7 here (release 2): the baseline is the original config,
+whose people and attribute-classes paths 3.0 removed, and every loader must read the same
+endpoints. The project makes one request more than the baseline (the generation probe, a 404);
+the responses, where the time goes, are the same on every release.
 """
 
 import argparse
@@ -37,6 +42,9 @@ import psutil
 
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
+
+# The release whose paths the original config (the baseline) was written for.
+RELEASE = 2
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 API_KEY = "benchmark-key"
@@ -149,12 +157,12 @@ def _project_command(page_size: int) -> list[str]:
 
 
 def run(responses: int, only: set[str], page_size: int, keep: Path | None) -> list[Measurement]:
-    dataset = SampleDataset.generate(seed=11, responses=responses, now=NOW)
+    dataset = SampleDataset.generate(seed=11, responses=responses, now=NOW, release=RELEASE)
     endpoint_rows = sum(
         len(dataset.rows(endpoint))
         for endpoint in ("surveys", "action_classes", "attribute_classes", "people", "webhooks")
     )
-    raw_tables = list(settings.ENDPOINT_PATHS)
+    raw_tables = list(settings.RESOURCES)
     results: list[Measurement] = []
     root = Path(tempfile.mkdtemp(prefix=f"bench-{responses}-", dir=keep))
     with SampleApiServer(dataset=dataset, api_key=API_KEY) as server:

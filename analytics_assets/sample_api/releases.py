@@ -220,7 +220,9 @@ def shape_table(
         if release < 3:
             return [_rename(row, "projectOverwrites", "productOverwrites") for row in rows]
         if release >= 5:
-            return [_insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows]
+            return [
+                _insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows
+            ]
     elif endpoint == "action_classes" and release >= 5:
         return [
             _rename(row, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
@@ -229,9 +231,7 @@ def shape_table(
     elif endpoint == "webhooks" and release >= 5:
         return [_insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows]
     elif endpoint == "attribute_classes":
-        return [
-            row for row in rows if not (row["name"] == "userId" and row["type"] == "automatic")
-        ]
+        return [row for row in rows if not (row["name"] == "userId" and row["type"] == "automatic")]
     elif endpoint == "people":
         return rows[:LEGACY_PEOPLE_LIMIT]
     return rows

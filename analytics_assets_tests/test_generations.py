@@ -1,0 +1,515 @@
+"""Both generations of the Formbricks API, the community edition, and what they refuse.
+
+The same six assets load against every release the sample API serves: 2 (the 1.x-2.7 paths),
+4 (3.x and 4.x: contacts, with the old paths rewritten to them) and 5 (5.x: the old paths are a
+404 page), on the enterprise and the community edition. The hand-made dataset of `handmade.py`
+gives the same analytics on each, worked out by hand in `test_marts.py`; on the community
+edition there are no people to engage.
+
+Then what must fail, and how: a generation pinned the wrong way, every endpoint 404 (the base
+URL), a rejected key and a key without a workspace, responses or surveys refused; and what must
+not: an optional endpoint refused, a 45 s storm of 429s without Retry-After, the 30 people that
+Formbricks 2.7 returns at most.
+"""
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import (
+    AssetCheckEvaluation,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+)
+from dagster_dlt import DagsterDltResource
+
+from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
+from analytics_assets.checks import ID_CHECK, SCHEMA_CHECK, raw_table_checks
+from analytics_assets.marts import analytics_marts
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.sample_api import (
+    CONTACTS_REFUSED_MESSAGE,
+    LEGACY_PEOPLE_LIMIT,
+    SampleApiServer,
+    SampleDataset,
+)
+from analytics_assets_tests.conftest import (
+    FIXED_NOW,
+    TEST_API_KEY,
+    api_ids,
+    load_requests,
+    query,
+    table_ids,
+)
+from analytics_assets_tests.handmade import handmade_dataset
+from analytics_assets_tests.live import scrubbed_env
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+RELEASE_EDITIONS = [
+    pytest.param(2, "enterprise", id="release-2"),
+    pytest.param(4, "enterprise", id="release-4-enterprise"),
+    pytest.param(4, "community", id="release-4-community"),
+    pytest.param(5, "enterprise", id="release-5-enterprise"),
+    pytest.param(5, "community", id="release-5-community"),
+]
+CONTACT_TABLES = ("attribute_classes", "identified_peoples")
+FOUR_TABLES = ("surveys", "action_classes", "responses", "webhooks")
+ORPHAN_KEY = "key-without-workspace"
+FAST_BACKOFF = 0.05
+
+
+def _resources(server: SampleApiServer, tmp_path: Path, **api_fields: Any) -> dict:
+    fields = {"backoff_factor": FAST_BACKOFF, **api_fields}
+    return {
+        "dlt": DagsterDltResource(),
+        "analytics_api": AnalyticsApiResource(
+            base_url=fields.pop("base_url", server.base_url),
+            api_key=fields.pop("api_key", TEST_API_KEY),
+            **fields,
+        ),
+        "warehouse": WarehouseResource(
+            duckdb_path=str(tmp_path / "warehouse.duckdb"),
+            pipelines_dir=str(tmp_path / "dlt"),
+        ),
+    }
+
+
+def _run(
+    server: SampleApiServer,
+    tmp_path: Path,
+    instance: DagsterInstance,
+    assets: list | None = None,
+    **api_fields: Any,
+) -> ExecuteInProcessResult:
+    return materialize(
+        assets or [analytics_api_assets],
+        resources=_resources(server, tmp_path, **api_fields),
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
+def _failure_text(result: ExecuteInProcessResult) -> str:
+    assert not result.success, "the run succeeded"
+    [event] = result.get_step_failure_events()
+    pending, texts = [event.step_failure_data.error], []
+    while pending:
+        error = pending.pop(0)
+        if error is not None:
+            texts.append(error.message)
+            pending.extend([error.cause, error.context])
+    return "\n".join(texts)
+
+
+def _data_tables(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    rows = query(
+        path,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+        settings.DATASET_NAME,
+    )
+    return {name for (name,) in rows if not name.startswith("_dlt")}
+
+
+def _metadata(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    return {
+        event.asset_key.path[-1]: {
+            key: value.value for key, value in event.materialization.metadata.items()
+        }
+        for event in result.get_asset_materialization_events()
+    }
+
+
+def _warnings(instance: DagsterInstance, result: ExecuteInProcessResult) -> list[str]:
+    return [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.level == 30 and "is not available" in entry.user_message
+    ]
+
+
+def _check_results(result: ExecuteInProcessResult) -> dict[tuple[str, str], AssetCheckEvaluation]:
+    return {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+# ----------------------------------------------------------------------------- every release
+
+
+@pytest.mark.parametrize(("release", "edition"), RELEASE_EDITIONS)
+def test_each_release_loads_the_same_tables_and_analytics(
+    tmp_path: Path, release: int, edition: str
+) -> None:
+    dataset = handmade_dataset(release)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, edition=edition) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        result = _run(
+            server, tmp_path, instance, [analytics_api_assets, analytics_marts, raw_table_checks]
+        )
+        requests_per_path = Counter(r.path for r in server.requests)
+        warnings = _warnings(instance, result)
+    assert result.success
+
+    # One probe, reused on 3.0+; the community edition is spared the contacts requests.
+    assert requests_per_path == load_requests(dataset, 1, edition=edition)
+    for table in FOUR_TABLES:
+        if api_ids(dataset, table):
+            assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
+    assert table_ids(duckdb_path, "responses") == [f"r{n}" for n in range(1, 8)]
+
+    metadata = _metadata(result)
+    generation = "legacy" if release == 2 else "current"
+    for table in settings.RESOURCES:
+        assert metadata[table]["api_generation"] == generation, table
+        assert metadata[table]["api_generation_source"] == "detected", table
+    community = edition == "community"
+    if community:
+        assert not _data_tables(duckdb_path) & set(CONTACT_TABLES)
+        for table in CONTACT_TABLES:
+            assert metadata[table]["available"] is False
+            assert metadata[table]["unavailable_reason"] == (
+                f"GET {settings.CONTACT_ATTRIBUTE_KEYS_PATH} answered HTTP 403: "
+                f"{CONTACTS_REFUSED_MESSAGE.rstrip('.')}"
+            )
+            assert metadata[table]["dagster/row_count"] == 0
+        assert len(warnings) == 2
+        for table, warning in zip(sorted(CONTACT_TABLES), sorted(warnings), strict=True):
+            assert warning.startswith(f"{table} (GET ")
+            assert "HTTP 403" in warning and CONTACTS_REFUSED_MESSAGE.rstrip(".") in warning
+        checks = _check_results(result)
+        for table in CONTACT_TABLES:
+            for check in (ID_CHECK, SCHEMA_CHECK):
+                assert checks[(table, check)].passed, (table, check)
+                assert "not available" in checks[(table, check)].description
+                assert CONTACTS_REFUSED_MESSAGE.rstrip(".") in checks[(table, check)].description
+    else:
+        assert all(metadata[table]["available"] is True for table in settings.RESOURCES)
+        assert warnings == []
+        people = query(
+            duckdb_path,
+            "SELECT id, user_id, CAST(attributes AS VARCHAR) FROM analytics.identified_peoples "
+            "ORDER BY id",
+        )
+        assert [(i, u, a.replace(" ", "")) for i, u, a in people] == [
+            ("P1", "u1", '{"email":"p1@x.io"}'),
+            ("P2", "u2", '{"email":"p2@x.io"}'),
+            ("P3", "u3", '{"email":"p3@x.io"}'),
+        ]
+        classes = query(duckdb_path, "SELECT id, name FROM analytics.attribute_classes ORDER BY id")
+        # 2.7 hides the automatic userId class; from 3.0 on every attribute has a key, userId too.
+        if release == 2:
+            assert classes == [("AC-email", "email")]
+        else:
+            assert classes == [("AC-email", "email"), ("AC-userId", "userId")]
+            assert query(
+                duckdb_path,
+                "SELECT display_name, is_unique FROM analytics.attribute_classes ORDER BY id",
+            ) == [("Email", True), ("User Id", True)]
+    assert all(evaluation.passed for evaluation in _check_results(result).values())
+
+    # The analytics are the hand computation of test_marts.py on every release.
+    summary = query(
+        duckdb_path,
+        "SELECT survey_id, responses, finished_responses, nps, mean_rating_normalized "
+        "FROM analytics_marts.survey_summary ORDER BY survey_id",
+    )
+    assert summary == [
+        ("S1", 4, 3, 25.0, pytest.approx(0.8)),
+        ("S2", 3, 1, -100.0, pytest.approx(0.9)),
+        ("S3", 0, 0, None, None),
+    ]
+    engagement = query(
+        duckdb_path,
+        "SELECT person_id, user_id, responses, latest_nps FROM analytics_marts.person_engagement "
+        "ORDER BY person_id",
+    )
+    expected = [("P1", "u1", 2, 3), ("P2", "u2", 3, 0), ("P3", "u3", 0, None)]
+    assert engagement == ([] if community else expected)
+
+
+def test_declared_columns_are_the_same_on_either_generation(tmp_path: Path) -> None:
+    columns: dict[int, set[tuple[str, str]]] = {}
+    for release in (2, 5):
+        dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=release)
+        with (
+            SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+            DagsterInstance.ephemeral() as instance,
+        ):
+            assert _run(server, tmp_path / str(release), instance).success
+        columns[release] = set(
+            query(
+                tmp_path / str(release) / "warehouse.duckdb",
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'analytics' AND table_name IN "
+                "('surveys', 'action_classes', 'attribute_classes', 'identified_peoples', "
+                "'webhooks', 'responses', 'responses__tags')",
+            )
+        )
+    for table in ("surveys", "action_classes", "attribute_classes", "identified_peoples",
+                  "webhooks", "responses__tags"):  # fmt: skip
+        assert {(table, "environment_id"), (table, "workspace_id")} <= columns[2], table
+    assert {("responses", "contact__id"), ("responses", "person__id")} <= columns[2]
+    assert columns[2] == columns[5]
+
+
+# ----------------------------------------------------------------------------- pinned
+
+
+@pytest.mark.parametrize(
+    ("release", "edition", "pinned", "answer"),
+    [
+        (5, "enterprise", "legacy", "answered HTTP 404"),
+        (4, "enterprise", "legacy", "answered contact attribute keys"),
+        (4, "community", "legacy", "Contacts are only enabled for Enterprise Edition"),
+        (2, "enterprise", "current", "answered HTTP 404"),
+    ],
+    ids=["legacy-on-5", "legacy-on-4", "legacy-on-4-community", "current-on-2"],
+)
+def test_a_generation_pinned_the_wrong_way_fails_saying_so(
+    tmp_path: Path, release: int, edition: str, pinned: str, answer: str
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=release)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, edition=edition) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        result = _run(server, tmp_path, instance, api_generation=pinned)
+        paths = [r.path for r in server.requests]
+
+    text = _failure_text(result)
+    assert f"{settings.ENV_API_GENERATION}={pinned}" in text
+    assert answer in text
+    other = "current" if pinned == "legacy" else "legacy"
+    assert f"Set {settings.ENV_API_GENERATION}=auto (or {other})" in text
+    # A pinned generation is not probed, and the failed run loaded nothing.
+    assert paths[0] == "/api" + settings.SURVEYS_PATH
+    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+
+
+def test_a_generation_pinned_the_right_way_is_recorded_and_not_probed(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=5)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        result = _run(server, tmp_path, instance, api_generation="current")
+        probes = server.request_count(settings.CONTACT_ATTRIBUTE_KEYS_PATH)
+    assert result.success
+    # Asked once, for the attribute classes and people, not before the load.
+    assert probes == 1
+    for values in _metadata(result).values():
+        assert values["api_generation"] == "current"
+        assert values["api_generation_source"] == f"pinned ({settings.ENV_API_GENERATION})"
+    assert table_ids(tmp_path / "warehouse.duckdb", "identified_peoples") == api_ids(
+        dataset, "identified_peoples"
+    )
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+def _orphan_server(release: int) -> SampleApiServer:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=release)
+    return SampleApiServer(
+        dataset=dataset, api_key=TEST_API_KEY, keys_without_workspace=(ORPHAN_KEY,)
+    )
+
+
+@pytest.mark.parametrize("release", [4, 5])
+def test_a_key_without_a_workspace_fails_saying_where_access_is_given(
+    tmp_path: Path, release: int
+) -> None:
+    with _orphan_server(release) as server, DagsterInstance.ephemeral() as instance:
+        result = _run(server, tmp_path, instance, api_key=ORPHAN_KEY)
+        statuses = [r.status for r in server.requests]
+
+    text = _failure_text(result)
+    assert statuses == [401]
+    assert "HTTP 401" in text and settings.ENV_API_KEY in text
+    assert "read access to at least one workspace" in text
+    assert "Organization settings > API Keys" in text and "Workspace Access" in text
+    assert ORPHAN_KEY not in text
+
+
+def test_every_endpoint_404_fails_naming_the_base_url(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        # The server's root instead of its /api: every path is Next.js's 404 page.
+        root = server.base_url.removesuffix("/api")
+        result = _run(server, tmp_path, instance, base_url=root)
+        statuses = [(r.path, r.status) for r in server.requests]
+
+    text = _failure_text(result)
+    assert statuses == [
+        (settings.CONTACT_ATTRIBUTE_KEYS_PATH, 404),
+        (settings.SURVEYS_PATH, 404),
+    ]
+    assert settings.ENV_API_BASE_URL in text and "every endpoint this run asked" in text
+    assert settings.ENV_API_KEY not in text
+    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "named"),
+    [
+        (settings.RESPONSES_PATH, 403, "responses"),
+        (settings.SURVEYS_PATH, 404, "surveys"),
+    ],
+    ids=["responses-403", "surveys-404"],
+)
+def test_responses_or_surveys_refused_fail_the_run(
+    tmp_path: Path, path: str, status: int, named: str
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        server.queue_fault(path, status, times=-1)
+        result = _run(server, tmp_path, instance)
+
+    text = _failure_text(result)
+    assert f"GET {path} answered HTTP {status}" in text
+    assert f"The analytics need {named}: nothing useful can be loaded without them" in text
+    # Other endpoints answered, so this is not the base URL.
+    assert settings.ENV_API_BASE_URL not in text
+    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+
+
+@pytest.mark.parametrize(
+    ("table", "status"), [("action_classes", 403), ("webhooks", 404)]
+)  # fmt: skip
+def test_an_optional_endpoint_refused_leaves_the_others_loaded(
+    tmp_path: Path, table: str, status: int
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    path = settings.LEGACY_ENDPOINT_PATHS[table]
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        server.queue_fault(path, status, times=-1)
+        result = _run(server, tmp_path, instance, [analytics_api_assets, raw_table_checks])
+        warnings = _warnings(instance, result)
+
+    assert result.success
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    assert table not in _data_tables(duckdb_path)
+    for other in settings.RESOURCES:
+        if other != table:
+            assert table_ids(duckdb_path, other) == api_ids(dataset, other), other
+    metadata = _metadata(result)[table]
+    assert metadata["available"] is False
+    assert metadata["unavailable_reason"].startswith(f"GET {path} answered HTTP {status}")
+    assert [w for w in warnings if w.startswith(f"{table} (GET {path})")]
+    assert _check_results(result)[(table, ID_CHECK)].passed
+
+
+# ----------------------------------------------------------------------------- rate limit
+
+
+def test_a_45_second_storm_of_429s_without_retry_after_is_ridden_out(tmp_path: Path) -> None:
+    """The key's budget is spent elsewhere: every request gets 429 (no Retry-After) for 45 s.
+
+    Backoffs of 2, 4 and 8 s would run out inside the storm; the loader waits for the API's
+    window (60 s) on a 429 without Retry-After, so one wait outlasts it.
+    """
+    dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        server.queue_fault("", 429, for_seconds=45)
+        # The shipped retry policy and window, and the request budget as shipped.
+        result = _run(server, tmp_path, instance, backoff_factor=settings.DEFAULT_BACKOFF_FACTOR)
+        records = server.requests
+
+    assert result.success
+    statuses = [r.status for r in records]
+    assert statuses[0] == 429 and 429 not in statuses[1:]
+    assert records[1].path == records[0].path  # the same request, retried once
+    assert records[1].received_at - records[0].received_at >= 45
+    for table in settings.RESOURCES:
+        assert table_ids(tmp_path / "warehouse.duckdb", table) == api_ids(dataset, table), table
+
+
+# ----------------------------------------------------------------------------- legacy people
+
+
+def test_release_2_people_cut_at_30_are_loaded_with_a_warning(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=2)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        result = _run(server, tmp_path, instance)
+        logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
+
+    assert result.success
+    ids = table_ids(tmp_path / "warehouse.duckdb", "identified_peoples")
+    assert len(ids) == LEGACY_PEOPLE_LIMIT and ids == api_ids(dataset, "identified_peoples")
+    assert _metadata(result)["identified_peoples"]["possibly_truncated"] is True
+    assert any("the most Formbricks 2.7 returns" in message for message in logs)
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+
+def _cli_materialize(server: SampleApiServer, tmp_path: Path, base_url: str | None = None):
+    (tmp_path / "dagster_home").mkdir(exist_ok=True)
+    env = scrubbed_env(
+        ANALYTICS_API_BASE_URL=base_url or server.base_url,
+        ANALYTICS_API_KEY=TEST_API_KEY,
+        ANALYTICS_DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+        HOME=str(tmp_path),
+    )
+    command = [
+        sys.executable, "-m", "dagster", "asset", "materialize",
+        "-m", "analytics_assets.definitions", "--select", "*",
+    ]  # fmt: skip
+    return subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_on_the_community_edition_succeeds_and_says_why_people_are_missing(
+    tmp_path: Path,
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=345, now=FIXED_NOW, release=5)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, edition="community") as server:
+        completed = _cli_materialize(server, tmp_path)
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    for table in FOUR_TABLES:
+        assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
+    assert not _data_tables(duckdb_path) & set(CONTACT_TABLES)
+    output = completed.stdout + completed.stderr
+    for table in CONTACT_TABLES:
+        assert f"{table} (GET {settings.CONTACT_ATTRIBUTE_KEYS_PATH}) is not available" in output
+    assert CONTACTS_REFUSED_MESSAGE.rstrip(".") in output
+
+
+def test_cli_with_a_base_url_where_everything_is_404_fails_naming_it(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        completed = _cli_materialize(
+            server, tmp_path, base_url=server.base_url.removesuffix("/api") + "/v2"
+        )
+
+    assert completed.returncode != 0
+    output = completed.stdout + completed.stderr
+    assert settings.ENV_API_BASE_URL in output and "every endpoint this run asked" in output
+    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
