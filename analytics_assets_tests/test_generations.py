@@ -235,6 +235,30 @@ def test_each_release_loads_the_same_tables_and_analytics(
     assert engagement == ([] if community else expected)
 
 
+def test_on_release_4_every_user_id_is_the_contacts_user_id_attribute(tmp_path: Path) -> None:
+    """3.x and 4.x answer the old people path with bare contacts; the loader must not read it."""
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=4)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        assert _run(server, tmp_path, instance).success
+        asked = {r.path for r in server.requests}
+    assert "/api" + settings.LEGACY_ENDPOINT_PATHS["identified_peoples"] not in asked
+    keys = {key["id"]: key["key"] for key in dataset.rows("contact_attribute_keys")}
+    user_ids = {
+        row["contactId"]: row["value"]
+        for row in dataset.rows("contact_attributes")
+        if keys[row["attributeKeyId"]] == "userId"
+    }
+    loaded = dict(
+        query(tmp_path / "warehouse.duckdb", "SELECT id, user_id FROM analytics.identified_peoples")
+    )
+    assert len(loaded) == len(dataset.rows("contacts")) == 200
+    assert loaded == user_ids
+    assert all(loaded.values())
+
+
 def test_declared_columns_are_the_same_on_either_generation(tmp_path: Path) -> None:
     columns: dict[int, set[tuple[str, str]]] = {}
     for release in (2, 5):
