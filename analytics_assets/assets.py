@@ -15,7 +15,8 @@ the server's reason, and a warning in the run log (`availability.py`).
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dagster import (
@@ -38,6 +39,7 @@ from analytics_assets import settings
 from analytics_assets.availability import Availability, Refusal
 from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
 from analytics_assets.contacts import AttributeKeys
+from analytics_assets.deletions import TableDeletions, apply_deletions, plan_deletions
 from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.generations import detect_generation
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
@@ -98,7 +100,15 @@ class IngestionConfig(Config):
         default=False,
         description=(
             "Read every response instead of the incremental window, and merge. Heals edits older "
-            "than the lookback without dropping any table."
+            "than the lookback without dropping any table, and removes the responses the API no "
+            "longer returns."
+        ),
+    )
+    confirm_deletions: bool = Field(
+        default=False,
+        description=(
+            "Apply deletions the guard held back: a read that would remove more than half of a "
+            "table of at least 20 rows removes nothing unless this is set."
         ),
     )
 
@@ -156,11 +166,65 @@ def _warn_refused(context: AssetExecutionContext, refusals: dict[str, Refusal]) 
         )
 
 
+def _detect(
+    context: AssetExecutionContext,
+    client: Any,
+    availability: Availability,
+    attribute_keys: AttributeKeys,
+    analytics_api: AnalyticsApiResource,
+    table_names: list[str],
+) -> None:
+    """Find out the API generation, or go on without it when the selection does not need it.
+
+    Only people and attribute classes read different endpoints on each generation. A probe that
+    fails for another reason than the key (a 500 that outlasts the retries, a proxy's page)
+    must not take down a run of the other four, whose endpoints are the same on both.
+    """
+    try:
+        availability.generation = detect_generation(client, availability, attribute_keys)
+    except Exception as error:
+        explained = _explained(error, analytics_api, availability.generation)
+        needed = set(table_names) & set(GENERATION_SPECIFIC)
+        if needed or _rejected_key(error):
+            if explained is error:
+                raise
+            raise explained from error
+        availability.generation_known = False
+        context.log.warning(
+            f"Could not tell the API's generation ({explained}). The selected endpoints are the "
+            "same on every generation, so the run goes on; api_generation is recorded as unknown."
+        )
+        return
+    context.log.info(
+        f"The API is {settings.GENERATION_LABELS[availability.generation]} "
+        f"(api_generation {availability.generation}, detected)."
+    )
+
+
+# The resources whose endpoints differ between the API's generations.
+GENERATION_SPECIFIC = ("attribute_classes", "identified_peoples")
+
+
+def _rejected_key(error: BaseException) -> bool:
+    """Whether the API answered 401 somewhere in `error`'s chain."""
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None:
+            continue
+        response = getattr(current, "response", None)
+        if getattr(response, "status_code", None) == 401:
+            return True
+        pending.extend([current.__cause__, current.__context__])
+    return False
+
+
 def _generation_metadata(availability: Availability, resource: str) -> dict[str, Any]:
     """`api_generation` and what this endpoint's availability was, for one materialization."""
     refusal = availability.refused_resources().get(resource)
+    generation = availability.generation if availability.generation_known else "unknown"
     metadata: dict[str, Any] = {
-        "api_generation": MetadataValue.text(availability.generation),
+        "api_generation": MetadataValue.text(generation),
         "api_generation_source": MetadataValue.text(
             f"pinned ({settings.ENV_API_GENERATION})" if availability.pinned else "detected"
         ),
@@ -173,6 +237,72 @@ def _generation_metadata(availability: Availability, resource: str) -> dict[str,
         )
     return metadata
 
+
+def _complete_reads(
+    availability: Availability, table_names: list[str], full_refresh: bool
+) -> list[str]:
+    """Tables whose read in this (successful) run returned every row the API has."""
+    refused = availability.refused_resources()
+    return [
+        table
+        for table in table_names
+        if table not in refused and (full_refresh or table != settings.PAGED_RESOURCE)
+    ]
+
+
+def _delete_what_left(
+    context: AssetExecutionContext,
+    pipeline: Pipeline,
+    availability: Availability,
+    table_names: list[str],
+    config: IngestionConfig,
+    warehouse: WarehouseResource,
+) -> dict[str, TableDeletions]:
+    """Remove (or flag) the rows complete reads no longer returned, and say what left."""
+    mode = warehouse.resolved_deletions()
+    plans = plan_deletions(
+        pipeline,
+        availability.seen,
+        _complete_reads(availability, table_names, config.full_refresh),
+        confirmed=config.confirm_deletions,
+    )
+    for plan in plans.values():
+        if plan.withheld:
+            context.log.warning(
+                f"{plan.table}: kept {len(plan.missing)} rows the API no longer returns: "
+                f"{plan.guard_reason}"
+            )
+    # A pipeline object of its own, which reads the schema dlt stored: merged through the object
+    # dagster-dlt ran, the tombstones failed ("no root_key column" in the nested tables).
+    applied = apply_deletions(warehouse.build_pipeline(), plans, mode, datetime.now(UTC))
+    for plan in applied.values():
+        if plan.applied:
+            done = "deleted" if mode == settings.DELETIONS_DELETE else "flagged with deleted_at"
+            context.log.info(
+                f"{plan.table}: {plan.applied} rows the API no longer returns were {done} "
+                f"({plan.table_rows - plan.applied} left)."
+            )
+    return applied
+
+
+def _deletion_metadata(plan: TableDeletions | None) -> dict[str, Any]:
+    """`rows_deleted` on every materialization; what the guard held back, when it did."""
+    metadata: dict[str, Any] = {
+        ROWS_DELETED: MetadataValue.int(plan.applied if plan is not None else 0),
+        DELETIONS_WITHHELD: MetadataValue.int(
+            len(plan.missing) if plan is not None and plan.withheld else 0
+        ),
+    }
+    if plan is not None and plan.withheld:
+        metadata[DELETIONS_WITHHELD_REASON] = MetadataValue.text(plan.guard_reason)
+    return metadata
+
+
+# Materialization metadata: rows removed (or flagged) because the API no longer returns them,
+# and rows the mass-deletion guard kept.
+ROWS_DELETED = "rows_deleted"
+DELETIONS_WITHHELD = "deletions_withheld"
+DELETIONS_WITHHELD_REASON = "deletions_withheld_reason"
 
 # Materialization metadata of an endpoint this server or key does not offer.
 AVAILABLE = "available"
@@ -228,17 +358,7 @@ def analytics_api_assets(
         client = analytics_api.rest_client(session)
         attribute_keys = AttributeKeys(client, availability)
         if setting == settings.GENERATION_AUTO:
-            try:
-                availability.generation = detect_generation(client, availability, attribute_keys)
-            except Exception as error:
-                explained = _explained(error, analytics_api, availability.generation)
-                if explained is error:
-                    raise
-                raise explained from error
-            context.log.info(
-                f"The API is {settings.GENERATION_LABELS[availability.generation]} "
-                f"(api_generation {availability.generation}, detected)."
-            )
+            _detect(context, client, availability, attribute_keys, analytics_api, table_names)
         source = analytics_api.build_source(
             session,
             full_refresh=config.full_refresh,
@@ -265,15 +385,23 @@ def analytics_api_assets(
         if failure is not None:
             raise AnalyticsLoadError(f"{failure} {NOTHING_LOST}")
         load_ids = pipeline.last_trace.last_load_info.loads_ids
+        rows_read = pipeline.last_trace.last_normalize_info.row_counts
         changes = changes_after_load(pipeline, before, load_ids)
-    rows_read = pipeline.last_trace.last_normalize_info.row_counts
+        deletions = _delete_what_left(
+            context, pipeline, availability, table_names, config, warehouse
+        )
     _warn_refused(context, availability.refused_resources())
     for result in results:
         table_name = result.asset_key.path[-1]
+        table_changes = changes[table_name]
+        deleted = deletions[table_name].applied if table_name in deletions else 0
+        if deleted and warehouse.resolved_deletions() == settings.DELETIONS_DELETE:
+            table_changes = replace(table_changes, row_count=table_changes.row_count - deleted)
         metadata = {
             **(result.metadata or {}),
-            **_load_metadata(table_name, changes[table_name], rows_read.get(table_name, 0)),
+            **_load_metadata(table_name, table_changes, rows_read.get(table_name, 0)),
             **_generation_metadata(availability, table_name),
+            **_deletion_metadata(deletions.get(table_name)),
         }
         if table_name == settings.PAGED_RESOURCE:
             metadata["sync_mode"] = "full_refresh" if config.full_refresh else "incremental"

@@ -59,21 +59,25 @@ class Refusal:
         status: 403 or 404.
         message: The server's own words: the `message` of its JSON error, or what kind of page
             it sent instead (never the page itself).
+        from_api: The answer is the API's JSON error, not a page of a proxy or of Next.js.
     """
 
     resource: str | None
     path: str
     status: int
     message: str
+    from_api: bool = True
 
     @classmethod
     def from_response(cls, resource: str | None, response: Response) -> "Refusal":
         """The refusal a 403 or 404 response stands for."""
+        message, from_api = _server_message(response)
         return cls(
             resource=resource,
             path=urlsplit(response.url).path.removeprefix(_api_root(response)),
             status=response.status_code,
-            message=_server_message(response),
+            message=message,
+            from_api=from_api,
         )
 
     @property
@@ -89,17 +93,20 @@ def _api_root(response: Response) -> str:
     return path[:index] if index > 0 else ""
 
 
-def _server_message(response: Response) -> str:
+def _server_message(response: Response) -> tuple[str, bool]:
+    """The message of the API's JSON error and True, or what was sent instead and False."""
     content_type = response.headers.get("Content-Type", "none")
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"][:MESSAGE_LIMIT]
+        return body["message"][:MESSAGE_LIMIT], True
+    if "html" in content_type and response.status_code == 404:
+        return "an HTML page instead of the API's JSON (no such route on this server)", False
     if "html" in content_type:
-        return "an HTML page instead of the API's JSON (no such route on this server)"
-    return f"a body without the API's error message (Content-Type: {content_type})"
+        return "an HTML page instead of the API's JSON (a proxy or a login page?)", False
+    return f"a body without the API's error message (Content-Type: {content_type})", False
 
 
 @dataclass
@@ -115,6 +122,21 @@ class Availability:
     setting: str = settings.GENERATION_AUTO
     answered: list[str] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    # False when the probe failed and the run goes on without knowing the generation.
+    generation_known: bool = True
+    # Ids of the rows each resource yielded in this run (what a complete read returned).
+    seen: dict[str, set[str]] = field(default_factory=dict)
+
+    def id_recorder(self, resource: str) -> Callable[[Any], Any]:
+        """A dlt map step that notes the `id` of every row `resource` yields, unchanged."""
+        ids = self.seen.setdefault(resource, set())
+
+        def record(row: Any) -> Any:
+            if isinstance(row, dict):
+                ids.add(row.get(settings.PRIMARY_KEY))
+            return row
+
+        return record
 
     @property
     def pinned(self) -> bool:

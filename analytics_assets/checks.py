@@ -1,6 +1,6 @@
 """Data-quality checks on the six raw tables, and the freshness of responses.
 
-`raw_table_checks` is one `multi_asset_check` holding 13 checks, so they run in one step on one
+`raw_table_checks` is one `multi_asset_check` holding 19 checks, so they run in one step on one
 warehouse connection (in the warehouse pool, like every step that opens the DuckDB file):
 
 - `id_not_null_and_unique` on each raw table (ERROR): dlt merges on `id`, so a null or repeated
@@ -10,6 +10,9 @@ warehouse connection (in the warehouse pool, like every step that opens the Duck
 - `schema_unchanged` on each raw table (WARN): the columns dlt reported for the latest
   materialization (`dagster/column_schema`) against the previous one, since the API adds and
   renames fields without notice and dlt silently evolves the table.
+- `deletions_applied` on each raw table (WARN): the latest load removed every row the API no
+  longer returns; it fails when the mass-deletion guard held a deletion back (`deletions.py`),
+  until a run with `confirm_deletions: true` applies it or the rows come back.
 
 A table that was never loaded fails its checks with a description saying so. A table dlt never
 created because its endpoint has returned no records (an account without webhooks: the asset's
@@ -49,7 +52,15 @@ from dagster import (
 from dlt.destinations.sql_client import SqlClientBase
 
 from analytics_assets import settings
-from analytics_assets.assets import AVAILABLE, ROWS_LOADED, UNAVAILABLE_REASON, asset_key_for
+from analytics_assets.assets import (
+    AVAILABLE,
+    DELETIONS_WITHHELD,
+    DELETIONS_WITHHELD_REASON,
+    ROWS_DELETED,
+    ROWS_LOADED,
+    UNAVAILABLE_REASON,
+    asset_key_for,
+)
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
@@ -60,6 +71,7 @@ __all__ = [
     "ID_CHECK",
     "RAW_TABLES",
     "SCHEMA_CHECK",
+    "DELETIONS_CHECK",
     "SURVEY_ID_CHECK",
     "build_freshness_checks",
     "raw_table_checks",
@@ -70,6 +82,9 @@ RAW_TABLES: Final = settings.RESOURCES
 ID_CHECK: Final = "id_not_null_and_unique"
 SURVEY_ID_CHECK: Final = "survey_id_in_surveys"
 SCHEMA_CHECK: Final = "schema_unchanged"
+DELETIONS_CHECK: Final = "deletions_applied"
+# Checks that read Dagster's event log, not the warehouse.
+INSTANCE_CHECKS: Final = (SCHEMA_CHECK, DELETIONS_CHECK)
 
 # How many offending values a failed check lists: enough to start looking, small enough to read.
 EXAMPLE_LIMIT: Final = 5
@@ -87,13 +102,14 @@ _SEVERITIES: Final = {
     ID_CHECK: AssetCheckSeverity.ERROR,
     SURVEY_ID_CHECK: AssetCheckSeverity.WARN,
     SCHEMA_CHECK: AssetCheckSeverity.WARN,
+    DELETIONS_CHECK: AssetCheckSeverity.WARN,
 }
 _RESPONSES: Final = settings.PAGED_RESOURCE
 _SURVEYS: Final = "surveys"
 
 
 def _raw_table_check_specs() -> list[AssetCheckSpec]:
-    """The 13 specs: id and schema on each raw table, survey ids on responses."""
+    """The 19 specs: id, schema and deletions on each raw table, survey ids on responses."""
     specs = []
     for table in RAW_TABLES:
         specs.append(
@@ -113,6 +129,16 @@ def _raw_table_check_specs() -> list[AssetCheckSpec]:
                 description=(
                     "The columns of the latest materialization are those of the previous one "
                     "(dlt's own `_dlt_*` columns aside)."
+                ),
+            )
+        )
+        specs.append(
+            AssetCheckSpec(
+                DELETIONS_CHECK,
+                asset=asset_key_for(table),
+                description=(
+                    "The latest load removed every row the API no longer returns: the "
+                    "mass-deletion guard held nothing back."
                 ),
             )
         )
@@ -376,6 +402,43 @@ def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
     )
 
 
+def _check_deletions(instance: DagsterInstance, table: str) -> AssetCheckResult:
+    """`deletions_applied` on one table, from its latest materialization."""
+    metadata = _latest_metadata(instance, table) or {}
+    withheld = metadata.get(DELETIONS_WITHHELD)
+    deleted = metadata.get(ROWS_DELETED)
+    withheld_rows = int(withheld.value) if withheld is not None else 0
+    deleted_rows = int(deleted.value) if deleted is not None else 0
+    if withheld_rows:
+        reason = metadata.get(DELETIONS_WITHHELD_REASON)
+        return _result(
+            DELETIONS_CHECK,
+            table,
+            passed=False,
+            metadata={
+                "deletions_withheld": MetadataValue.int(withheld_rows),
+                "rows_deleted": MetadataValue.int(deleted_rows),
+            },
+            description=(
+                f"{withheld_rows} rows the API no longer returns were kept: "
+                f"{reason.value if reason is not None else 'the mass-deletion guard held them'}"
+            ),
+        )
+    return _result(
+        DELETIONS_CHECK,
+        table,
+        passed=True,
+        metadata={
+            "deletions_withheld": MetadataValue.int(0),
+            "rows_deleted": MetadataValue.int(deleted_rows),
+        },
+        description=(
+            f"The latest load removed {deleted_rows} rows the API no longer returns; "
+            "the guard held none back."
+        ),
+    )
+
+
 def _warehouse_results(
     warehouse: WarehouseResource, context: AssetCheckExecutionContext, keys: list[AssetCheckKey]
 ) -> Iterator[AssetCheckResult]:
@@ -423,12 +486,14 @@ def raw_table_checks(
     selected = sorted(
         context.selected_asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)
     )
-    sql_keys = [key for key in selected if key.name != SCHEMA_CHECK]
+    sql_keys = [key for key in selected if key.name not in INSTANCE_CHECKS]
     if sql_keys:
         yield from _warehouse_results(warehouse, context, sql_keys)
     for key in selected:
         if key.name == SCHEMA_CHECK:
             yield _check_schema(context.instance, key.asset_key.path[-1])
+        elif key.name == DELETIONS_CHECK:
+            yield _check_deletions(context.instance, key.asset_key.path[-1])
 
 
 def build_freshness_checks(

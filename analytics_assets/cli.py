@@ -54,6 +54,12 @@ def _add_sample_arguments(parser: argparse.ArgumentParser, port_flag: str) -> No
         "rewritten to contacts) or 5 (5.x: old paths gone)",
     )
     parser.add_argument(
+        "--stable-ties",
+        action="store_true",
+        help="serve responses that share a createdAt in one fixed order (the real API, and this "
+        "sample by default, shuffle them on every request)",
+    )
+    parser.add_argument(
         "--edition",
         choices=EDITIONS,
         default=DEFAULT_EDITION,
@@ -91,6 +97,7 @@ def _run_sample_api(args: argparse.Namespace) -> int:
         rate_limit_per_minute=args.rate_limit or None,
         release=args.release,
         edition=args.edition,
+        shuffle_ties=not args.stable_ties,
     )
     return 0
 
@@ -109,6 +116,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         port=args.api_port,
         rate_limit_per_minute=args.rate_limit or None,
         edition=args.edition,
+        shuffle_ties=not args.stable_ties,
+        seed=args.seed,
     )
     server.start()
     env = {

@@ -38,10 +38,17 @@ def _record_columns(field_types: dict[str, str]) -> TTableSchemaColumns:
         "id": {"data_type": "text", "nullable": False, "primary_key": True},
         "createdAt": _column("timestamp", nullable=False),
         "updatedAt": _column("timestamp", nullable=False),
+        # Not an API field: when the rows that a complete read no longer returned were deleted
+        # (`deletions.py`). dlt's `hard_delete` hint makes a merged row that carries it delete
+        # the row and its nested rows; with ANALYTICS_DELETIONS=flag the row stays, stamped.
+        DELETED_AT: {"data_type": "timestamp", "nullable": True, "hard_delete": True},
     }
     columns.update({name: _column(data_type) for name, data_type in field_types.items()})
     return columns
 
+
+# The column that marks a row the API no longer returns (`deletions.py`).
+DELETED_AT = "deleted_at"
 
 # Type names, turned into fresh column dicts by `_record_columns` (dlt writes into the hints it
 # is given, so no two columns may share one dict).

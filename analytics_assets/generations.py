@@ -5,11 +5,12 @@ Formbricks 1.x to 2.7 (`legacy`) serve people and attribute classes at `/people`
 4.x rewrite the old paths to the contacts endpoints, 5.x answers them with a 404 page. So an old
 path that answers proves nothing, and detection asks a path only the current generation has:
 
-- `GET /v1/management/contact-attribute-keys` answers 200 (Enterprise) or 403 (community edition):
-  current. Its records are the attribute keys the run loads anyway, so they are kept and no
-  second request is made for them.
-- It answers 404 (no such route): legacy. A wrong base URL answers 404 too; the first request of
-  the load (surveys, which every version serves) tells the two apart.
+- `GET /v1/management/contact-attribute-keys` answers 200 (Enterprise) or the API's own 403
+  (community edition): current. Its records are the attribute keys the run loads anyway, so
+  they are kept and no second request is made for them.
+- It answers 404 (no such route), or a 403 that is not the API's JSON (a proxy): legacy. A
+  wrong base URL answers 404 too; the first request of the load (surveys, which every version
+  serves) tells the two apart.
 
 One request per run in `auto` mode; none when `ANALYTICS_API_GENERATION` pins `legacy` or
 `current`, in which case answers that contradict the pin fail the run (`availability.py`).
@@ -47,7 +48,9 @@ def detect_generation(
     """
     guard = EndpointGuard(resource=None, availability=availability)  # type: ignore[arg-type]
     answer = fetch_records(client, settings.GENERATION_PROBE_PATH, guard)
-    if isinstance(answer, Refusal) and answer.status == 404:
+    if isinstance(answer, Refusal) and (answer.status == 404 or not answer.from_api):
+        # No such route; or a 403 that is not the API's own (a proxy refusing a path it does
+        # not know), which says nothing about contacts: the old paths will tell.
         return settings.GENERATION_LEGACY
     attribute_keys.remember(answer)
     return settings.GENERATION_CURRENT

@@ -33,6 +33,7 @@ from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 
 from analytics_assets import settings
 from analytics_assets.assets import asset_key_for
+from analytics_assets.columns import DELETED_AT
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
@@ -224,13 +225,40 @@ def _empty_table(columns: dict[str, str]) -> str:
     return f"(SELECT {typed} WHERE 1 = 0)"
 
 
-def _with_sources(sql: str, existing: set[str], legacy_person: bool) -> str:
+# Rows the API no longer returns may stay, flagged with `deleted_at` (ANALYTICS_DELETIONS=flag);
+# the analytics read only the others. Answers belong to a response: they go with it.
+FLAGGED_ROOTS = ("surveys", "responses", "identified_peoples")
+LIVE_ANSWERS = (
+    f"(SELECT a.* FROM {RAW}.responses__answers a WHERE a._dlt_root_id IN "
+    f"(SELECT _dlt_id FROM {RAW}.responses WHERE {DELETED_AT} IS NULL))"
+)
+
+
+def _with_sources(sql: str, existing: set[str], legacy_person: bool, flagged: set[str]) -> str:
     """`sql` fitted to the raw tables as they are: every table that does not exist yet is an
-    empty typed table, and with `legacy_person` responses are matched on `person__id` too."""
+    empty typed table, tables in `flagged` (those with a `deleted_at` column) are read without
+    their flagged rows, and with `legacy_person` responses are matched on `person__id` too."""
     for table, columns in READ_TABLES.items():
+        pattern = rf"{re.escape(RAW)}\.{table}\b"
         if table not in existing:
-            sql = re.sub(rf"{re.escape(RAW)}\.{table}\b", _empty_table(columns), sql)
+            sql = re.sub(pattern, _empty_table(columns), sql)
+        elif table in flagged:
+            live = f"(SELECT * FROM {RAW}.{table} WHERE {DELETED_AT} IS NULL)"
+            sql = re.sub(pattern, live, sql)
+        elif table == "responses__answers" and "responses" in flagged:
+            sql = re.sub(pattern, LIVE_ANSWERS, sql)
     return sql.replace(PERSON_ID, PERSON_ID_BOTH) if legacy_person else sql
+
+
+def _tables_with_deleted_at(client: Any, existing: set[str]) -> set[str]:
+    """Which of the flaggable raw tables have a `deleted_at` column (loads since it exists)."""
+    sql = (
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = %s AND column_name = %s"
+    )
+    with client.execute_query(sql, settings.DATASET_NAME, DELETED_AT) as cursor:
+        found = {row[0] for row in cursor.fetchall()}
+    return found & existing & set(FLAGGED_ROOTS)
 
 
 def _has_legacy_person_column(client: Any, existing: set[str]) -> bool:
@@ -323,7 +351,7 @@ def _scalar(client: Any, sql: str, *args: Any) -> Any:
         return cursor.fetchone()[0]
 
 
-def _headline_figures(client: Any, now: datetime, existing: set[str]) -> dict[str, Any]:
+def _headline_figures(client: Any, now: datetime, flagged: set[str]) -> dict[str, Any]:
     """Account-wide figures, recorded as numeric metadata so the UI plots their trend."""
     totals = f"""
         SELECT sum(responses), sum(finished_responses), sum(nps_answers),
@@ -332,7 +360,10 @@ def _headline_figures(client: Any, now: datetime, existing: set[str]) -> dict[st
     with client.execute_query(totals) as cursor:
         responses, finished, nps_answers, promoters, detractors = cursor.fetchone()
     responses_last_day = _scalar(
-        client, f"SELECT count(*) FROM {RAW}.responses r WHERE created_at >= %s", now - timedelta(1)
+        client,
+        f"SELECT count(*) FROM {RAW}.responses r WHERE created_at >= %s"
+        + (f" AND {DELETED_AT} IS NULL" if "responses" in flagged else ""),
+        now - timedelta(1),
     )
     figures: dict[str, Any] = {
         "responses_total": MetadataValue.int(int(responses or 0)),
@@ -365,11 +396,12 @@ def analytics_marts(
             )
         client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {MARTS}")
         legacy_person = _has_legacy_person_column(client, existing)
+        flagged = _tables_with_deleted_at(client, existing)
         for table in MARTS_TABLES:
             key = marts_key(table)
             if key not in context.selected_asset_keys:
                 continue
-            sql = _with_sources(MARTS_TABLES[table][0], existing, legacy_person)
+            sql = _with_sources(MARTS_TABLES[table][0], existing, legacy_person, flagged)
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
@@ -382,7 +414,7 @@ def analytics_marts(
                 )
             )
             if table == "survey_summary":
-                metadata.update(_headline_figures(client, datetime.now(UTC), existing))
+                metadata.update(_headline_figures(client, datetime.now(UTC), flagged))
             yield MaterializeResult(asset_key=key, metadata=metadata)
 
 

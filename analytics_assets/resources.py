@@ -78,7 +78,11 @@ class AnalyticsApiResource(ConfigurableResource):
     )
     max_retry_delay_seconds: float = Field(
         default=settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
-        description="Longest single wait between attempts, `Retry-After` included.",
+        description=(
+            "Longest single wait between attempts, `Retry-After` included; never less than the "
+            "API's window (`request_budget_period_seconds`), which a 429 without Retry-After "
+            "waits."
+        ),
     )
     request_timeout_seconds: float = Field(
         default=settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
@@ -344,6 +348,14 @@ class WarehouseResource(ConfigurableResource):
             "lower keeps a large load's memory flat."
         ),
     )
+    deletions: str | None = Field(
+        default=None,
+        description=(
+            "What a complete read does to rows the API no longer returns: `delete` them (with "
+            "their nested rows) or `flag` them with `deleted_at`. Unset means "
+            f"`${settings.ENV_DELETIONS}`, else `{settings.DEFAULT_DELETIONS}`."
+        ),
+    )
     loader_file_format: str | None = Field(
         default=None,
         description=(
@@ -352,6 +364,19 @@ class WarehouseResource(ConfigurableResource):
             "preferred format elsewhere."
         ),
     )
+
+    def resolved_deletions(self) -> str:
+        """`delete` or `flag`: the field, else `ANALYTICS_DELETIONS`, else `delete`."""
+        raw = self.deletions
+        if raw is None:
+            raw = EnvVar(settings.ENV_DELETIONS).get_value(settings.DEFAULT_DELETIONS)
+        mode = (raw or "").strip().lower() or settings.DEFAULT_DELETIONS
+        if mode not in settings.DELETION_MODES:
+            raise AnalyticsConfigurationError(
+                f"{settings.ENV_DELETIONS}={raw!r} must be `delete` (the warehouse shows what the "
+                "API shows) or `flag` (rows the API no longer returns stay, with `deleted_at`)."
+            )
+        return mode
 
     def resolved_destination(self) -> str:
         """The dlt destination name, checked against the destinations dlt knows."""

@@ -225,6 +225,19 @@ def destination_kind() -> str:
     return name if is_destination_name(name) else "warehouse"
 
 
+# What a complete read does to rows the API no longer returns (`deletions.py`): delete them,
+# with their nested rows, or keep them with `deleted_at` set.
+ENV_DELETIONS: Final = "ANALYTICS_DELETIONS"
+DELETIONS_DELETE: Final = "delete"
+DELETIONS_FLAG: Final = "flag"
+DELETION_MODES: Final = (DELETIONS_DELETE, DELETIONS_FLAG)
+DEFAULT_DELETIONS: Final = DELETIONS_DELETE
+# The guard against a partial list (a wrong key scope, a proxy): a read that would remove more
+# than this share of a table holding at least MASS_DELETION_MIN_ROWS rows deletes nothing from
+# it unless the run confirms it (`confirm_deletions`).
+MASS_DELETION_SHARE: Final = 0.5
+MASS_DELETION_MIN_ROWS: Final = 20
+
 # DuckDB's memory limit for the project's connections (its default is 80% of RAM).
 DEFAULT_DUCKDB_MEMORY_LIMIT: Final = "128MB"
 

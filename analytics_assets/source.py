@@ -6,9 +6,10 @@ of the API generation the server speaks (`generations.py`): on Formbricks 3.0 an
 and attribute classes come from the contacts endpoints (`contacts.py`). Paging, retries and
 column hints come from `settings.py` and `columns.py`.
 
-Written by hand because dlt has no setting for them: `ShortPageOffsetPaginator`
+Written by hand because dlt has no setting for them: `NewestFirstPaginator` (`paging.py`)
 stops at the first short page (dlt's offset paginator stops only at an empty page
-or a total, and this API sends no total), and each endpoint's `EndpointGuard` refuses bodies
+or a total, and this API sends no total) and re-reads groups of responses that share a
+`createdAt` and straddle a page, and each endpoint's `EndpointGuard` refuses bodies
 that are not the API's envelope (dlt would load nothing and report success) and decides what a
 403 or 404 means (`availability.py`). The retry session is dlt's own `Client`, configured with
 this project's policy, with requests-ratelimiter's adapter mounted for the client-side request
@@ -28,7 +29,6 @@ from dlt.sources import DltSource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
-from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
 from dlt.sources.rest_api import rest_api_source
 from dlt.sources.rest_api.typing import (
     Endpoint,
@@ -51,29 +51,10 @@ from analytics_assets.contacts import (
     attribute_classes_resource,
     identified_peoples_resource,
 )
+from analytics_assets.paging import NewestFirstPaginator
 
 # Longest wait for the request budget's leak thread to stop (it wakes every 0.3 s).
 LEAK_THREAD_JOIN_SECONDS = 5.0
-
-
-class ShortPageOffsetPaginator(OffsetPaginator):
-    """Offset paging for an API that sends no total: the first short page is the last.
-
-    dlt's `OffsetPaginator` with `total_path=None` stops only at an empty page, which costs one
-    request more than needed on every run.
-    """
-
-    def __init__(self, limit: int, offset_param: str, limit_param: str) -> None:
-        super().__init__(
-            limit=limit,
-            offset_param=offset_param,
-            limit_param=limit_param,
-            total_path=None,
-            stop_after_empty_page=True,
-        )
-
-    def _stop_after_this_page(self, data: list[Any] | None = None) -> bool:
-        return super()._stop_after_this_page(data) or len(data or ()) < self.limit
 
 
 @dataclass(frozen=True)
@@ -174,6 +155,23 @@ def close_session(session: Session) -> None:
             thread.join(timeout=LEAK_THREAD_JOIN_SECONDS)
 
 
+def _keep_key_on_its_host(session: Session) -> None:
+    """Drop the API key from a request that a redirect sends to another host.
+
+    requests strips `Authorization` when a redirect leaves the host (`should_strip_auth`), but
+    not other headers: the `x-api-key` header would follow a redirect anywhere. The session's
+    `rebuild_auth`, requests' hook for exactly this, now drops it as well.
+    """
+    rebuild_auth = session.rebuild_auth
+
+    def rebuild_auth_without_key(prepared_request: PreparedRequest, response: Response) -> None:
+        if session.should_strip_auth(response.request.url, prepared_request.url):
+            prepared_request.headers.pop(settings.API_KEY_HEADER, None)
+        rebuild_auth(prepared_request, response)
+
+    session.rebuild_auth = rebuild_auth_without_key  # type: ignore[method-assign]
+
+
 def build_retrying_session(
     *,
     max_retries: int = settings.DEFAULT_MAX_RETRIES,
@@ -195,7 +193,8 @@ def build_retrying_session(
     Args:
         max_retries: Retries after the first attempt (3 means 4 attempts in all).
         backoff_factor: Multiplier of the exponential wait between attempts, in seconds.
-        max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included.
+        max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included, but
+            never below `rate_limit_window_seconds`.
         request_timeout_seconds: Connect and read timeout of each attempt.
         budget: Client-side request budget; None sends as fast as the API answers.
         rate_limit_window_seconds: The API's rate-limit window: what a 429 without
@@ -212,6 +211,7 @@ def build_retrying_session(
         respect_retry_after_header=True,
     )
     session = client.session
+    _keep_key_on_its_host(session)
     if budget is not None:
         adapter: HTTPAdapter = _budget_adapter(budget, rate_limit_window_seconds)
     else:
@@ -322,10 +322,11 @@ def _endpoint_resource(
         "response_actions": [guard],
     }
     if name == settings.PAGED_RESOURCE:
-        endpoint["paginator"] = ShortPageOffsetPaginator(
+        endpoint["paginator"] = NewestFirstPaginator(
             limit=page_size,
             offset_param=settings.OFFSET_PARAM,
             limit_param=settings.LIMIT_PARAM,
+            order_field=settings.RESPONSES_CURSOR_FIELD,
         )
         if responses_lookback_seconds is not None:
             endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
@@ -334,7 +335,8 @@ def _endpoint_resource(
         "endpoint": endpoint,
         "columns": table_columns(name),
         "processing_steps": [
-            {"map": _with_answers if name == settings.PAGED_RESOURCE else _drop_null_objects}
+            {"map": _with_answers if name == settings.PAGED_RESOURCE else _drop_null_objects},
+            {"map": guard.availability.id_recorder(name)},
         ],
     }
 
@@ -343,11 +345,12 @@ def _legacy_people_check(availability: Availability) -> Any:
     """Records of `/people` must be people: 3.x and 4.x answer the old path with contacts."""
 
     def check(records: list[dict[str, Any]]) -> None:
-        if records and not any("attributes" in r or "userId" in r for r in records):
+        # A 2.x person always has `attributes`; contacts never do (3.8 to 3.15 kept `userId`).
+        if records and not any("attributes" in r for r in records):
             raise availability.mismatched_records(
                 "identified_peoples",
                 settings.LEGACY_ENDPOINT_PATHS["identified_peoples"],
-                "contacts (records without `userId` and `attributes`)",
+                "contacts (records without `attributes`)",
             )
 
     return check
@@ -415,6 +418,8 @@ def build_source(
             "attribute_classes": attribute_classes_resource(keys),
             "identified_peoples": identified_peoples_resource(client, keys, availability),
         }
+        for name, resource in contacts.items():
+            resource.add_map(availability.id_recorder(name))
     for name in settings.RESOURCES:
         if current and name in contacts:
             resources.append(contacts[name])

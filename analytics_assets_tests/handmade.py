@@ -135,3 +135,48 @@ def handmade_dataset(release: int = DEFAULT_RELEASE) -> SampleDataset:
         attribute_classes=attribute_classes,
         release=release,
     )
+
+
+def delete_some(dataset: SampleDataset) -> None:
+    """The deletions of the hand-made dataset that `AFTER_DELETIONS` was worked out for.
+
+    Response r2 (tagged, with a multi-select answer), survey S2 (and so, as in Formbricks, its
+    responses r5, r6 and r7) and person P3 go.
+    """
+    dataset.delete("responses", ["r2"])
+    dataset.delete("surveys", ["S2"])
+    dataset.delete("people", ["P3"])
+
+
+# What is left after `delete_some`: S1's responses r1, r3 and r4, people P1 and P2.
+AFTER_DELETIONS = {
+    # S1: 3 responses, 2 finished. NPS 10, 3, 7: one promoter, one detractor -> 0. Ratings of
+    # range 5: 5 and 4 -> 1.0 and 0.8 -> mean 0.9. S3: a draft without responses.
+    "survey_summary": [
+        ("S1", 3, 2, 0.0, 2, 0.9),
+        ("S3", 0, 0, None, 0, None),
+    ],
+    # P1: r1 and r3, the latest NPS r3's 3. P2: every response of theirs is gone.
+    "person_engagement": [("P1", "u1", 2, 3), ("P2", "u2", 0, None)],
+    # s1_multi: r1 [X, Y] and r4 [Z, X]; s1_pick: r1 A, r4 A.
+    "choice_answer_distribution": [
+        ("s1_multi", "X", 2, 2, 1.0),
+        ("s1_multi", "Y", 1, 2, 0.5),
+        ("s1_multi", "Z", 1, 2, 0.5),
+        ("s1_pick", "A", 2, 2, 1.0),
+    ],
+}
+AFTER_DELETIONS_SQL = {
+    "survey_summary": (
+        "SELECT survey_id, responses, finished_responses, nps, rating_answers, "
+        "mean_rating_normalized FROM analytics_marts.survey_summary ORDER BY survey_id"
+    ),
+    "person_engagement": (
+        "SELECT person_id, user_id, responses, latest_nps FROM analytics_marts.person_engagement "
+        "ORDER BY person_id"
+    ),
+    "choice_answer_distribution": (
+        "SELECT question_id, choice, selections, question_answers, share "
+        "FROM analytics_marts.choice_answer_distribution ORDER BY question_id, choice"
+    ),
+}

@@ -18,7 +18,7 @@ import json
 import random
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -322,6 +322,9 @@ class SampleDataset:
         # Responses, oldest first (ascending createdAt, then id): the served order reversed.
         self._response_bodies: list[bytes] = []
         self._response_created: list[int] = []
+        self._response_ids: list[str] = []
+        # What `delete` removed, for `restore`: endpoint -> id -> record (stored form).
+        self._trash: dict[str, dict[str, Any]] = {}
         self._response_position: dict[str, int] = {}
         self._positions_by_survey: dict[str, list[int]] = {s["id"]: [] for s in tables["surveys"]}
         # Schema drift applied so far, replayed on responses added later.
@@ -654,6 +657,7 @@ class SampleDataset:
         position = len(self._response_bodies)
         self._response_bodies.append(body)
         self._response_created.append(created)
+        self._response_ids.append(response_id)
         self._response_position[response_id] = position
         self._positions_by_survey[survey_id].append(position)
 
@@ -762,7 +766,12 @@ class SampleDataset:
         return survey_id in self._surveys_by_id
 
     def responses_body(
-        self, *, skip: int = 0, limit: int | None = None, survey_id: str | None = None
+        self,
+        *,
+        skip: int = 0,
+        limit: int | None = None,
+        survey_id: str | None = None,
+        shuffle_ties: random.Random | None = None,
     ) -> bytes:
         """A page of responses, newest first, as the API's `{"data": [...]}` body.
 
@@ -770,6 +779,9 @@ class SampleDataset:
             skip: Number of responses to skip from the newest.
             limit: Page size; None for everything after `skip`.
             survey_id: Only responses of this survey.
+            shuffle_ties: Without a survey the real API orders by `createdAt` alone, so
+                responses that share one come back in any order, a new one on every request:
+                given a generator, this page is cut from such an order.
 
         Returns:
             The serialized body.
@@ -778,7 +790,11 @@ class SampleDataset:
             if survey_id is None:
                 end = len(self._response_bodies) - skip
                 start = 0 if limit is None else end - limit
-                chunk = self._response_bodies[max(start, 0) : max(end, 0)]
+                start, end = max(start, 0), max(end, 0)
+                if shuffle_ties is None:
+                    chunk = self._response_bodies[start:end]
+                else:
+                    chunk = self._cut_with_shuffled_ties(start, end, shuffle_ties)
             else:
                 positions = self._positions_by_survey.get(survey_id, [])
                 end = len(positions) - skip
@@ -788,7 +804,151 @@ class SampleDataset:
         chunk.reverse()
         return b'{"data":[' + b",".join(chunk) + b"]}"
 
+    def _cut_with_shuffled_ties(self, start: int, end: int, rng: random.Random) -> list[bytes]:
+        """Stored positions [start, end) of an order whose tie groups are shuffled anew.
+
+        Tie groups are contiguous in the stored order, so only the groups cut by the page's
+        edges matter: they are widened to whole groups, shuffled, and the page cut again.
+        """
+        if start >= end:
+            return []
+        created = self._response_created
+        low = bisect_left(created, created[start])
+        high = bisect_right(created, created[end - 1])
+        window = self._response_bodies[low:high]
+        group_start = 0
+        for index in range(1, len(window) + 1):
+            if index == len(window) or created[low + index] != created[low + group_start]:
+                if index - group_start > 1:
+                    group = window[group_start:index]
+                    rng.shuffle(group)
+                    window[group_start:index] = group
+                group_start = index
+        return window[start - low : end - low]
+
     # ----------------------------------------------------------------------------- mutation
+
+    def delete(self, endpoint: str, ids: Iterable[str]) -> list[str]:
+        """Delete records, as a user of the API does (spam, test answers, a deletion request).
+
+        Deleting a survey deletes its responses too (`onDelete: Cascade` in Formbricks' schema);
+        deleting a person deletes its contact and attributes; deleting an attribute class (an
+        attribute key from 3.0 on) deletes every person's value of it (not brought back by
+        `restore`).
+
+        Args:
+            endpoint: "responses" or one of the stored setup endpoints ("surveys", "people",
+                "webhooks", ...).
+            ids: Ids of the records to delete.
+
+        Returns:
+            The ids of every response deleted, cascades included.
+
+        Raises:
+            KeyError: If an id does not exist.
+        """
+        doomed = set(ids)
+        with self._lock:
+            if endpoint == "responses":
+                missing = doomed - set(self._response_position)
+                if missing:
+                    raise KeyError(f"no responses {sorted(missing)}")
+                return self._delete_responses(doomed)
+            if endpoint not in self._tables:
+                raise KeyError(f"{endpoint!r} is not a stored endpoint ({sorted(self._tables)})")
+            known = {record["id"] for record in self._tables[endpoint]}
+            if doomed - known:
+                raise KeyError(f"no {endpoint} {sorted(doomed - known)}")
+            trash = self._trash.setdefault(endpoint, {})
+            trash.update({r["id"]: r for r in self._tables[endpoint] if r["id"] in doomed})
+            if endpoint == "attribute_classes":
+                # A person's attribute values go with their class (key), as in Formbricks.
+                names = {r["name"] for r in self._tables[endpoint] if r["id"] in doomed}
+                for person in self._tables["people"]:
+                    for name in names:
+                        person.get("attributes", {}).pop(name, None)
+            self._tables[endpoint] = [r for r in self._tables[endpoint] if r["id"] not in doomed]
+            self._table_bodies.clear()
+            if endpoint != "surveys":
+                return []
+            self._surveys_by_id = {s["id"]: s for s in self._tables["surveys"]}
+            self._answerable = [s for s in self._answerable if s["id"] not in doomed]
+            self._pick_survey = _Picker((survey, 1.0) for survey in self._answerable)
+            cascaded = {
+                self._response_ids[position]
+                for survey_id in doomed
+                for position in self._positions_by_survey.get(survey_id, [])
+            }
+            return self._delete_responses(cascaded)
+
+    def restore(self, endpoint: str, ids: Iterable[str]) -> None:
+        """Bring deleted records back, unchanged (a proxy that served a partial list recovers).
+
+        Args:
+            endpoint: As given to `delete`.
+            ids: Ids of records deleted before.
+
+        Raises:
+            KeyError: If an id was not deleted.
+        """
+        wanted = set(ids)
+        with self._lock:
+            trash = self._trash.setdefault(endpoint, {})
+            if wanted - set(trash):
+                raise KeyError(f"{endpoint}: {sorted(wanted - set(trash))} were not deleted")
+            records = [trash.pop(record_id) for record_id in sorted(wanted)]
+            if endpoint != "responses":
+                self._tables[endpoint].extend(records)
+                self._table_bodies.clear()
+                return
+            for created, response_id, survey_id, body in records:
+                self._store_response(created, response_id, survey_id, body)
+            order = sorted(
+                range(len(self._response_ids)),
+                key=lambda i: (self._response_created[i], self._response_ids[i]),
+            )
+            survey_of = {
+                position: survey_id
+                for survey_id, positions in self._positions_by_survey.items()
+                for position in positions
+            }
+            self._response_bodies = [self._response_bodies[i] for i in order]
+            self._response_created = [self._response_created[i] for i in order]
+            self._response_ids = [self._response_ids[i] for i in order]
+            self._response_position = {rid: i for i, rid in enumerate(self._response_ids)}
+            self._positions_by_survey = {survey_id: [] for survey_id in self._positions_by_survey}
+            for position, old in enumerate(order):
+                self._positions_by_survey.setdefault(survey_of[old], []).append(position)
+
+    def _delete_responses(self, doomed: set[str]) -> list[str]:
+        """Drop responses and rebuild the position indexes (the lock is held)."""
+        trash = self._trash.setdefault("responses", {})
+        survey_of = {}
+        for survey_id, positions in self._positions_by_survey.items():
+            for position in positions:
+                survey_of[position] = survey_id
+        for index, response_id in enumerate(self._response_ids):
+            if response_id in doomed:
+                trash[response_id] = (
+                    self._response_created[index],
+                    response_id,
+                    survey_of[index],
+                    self._response_bodies[index],
+                )
+        keep = [i for i, response_id in enumerate(self._response_ids) if response_id not in doomed]
+        self._response_bodies = [self._response_bodies[i] for i in keep]
+        self._response_created = [self._response_created[i] for i in keep]
+        survey_of = {}
+        for survey_id, positions in self._positions_by_survey.items():
+            for position in positions:
+                survey_of[position] = survey_id
+        kept_surveys = [survey_of[i] for i in keep]
+        self._response_ids = [self._response_ids[i] for i in keep]
+        self._response_position = {rid: i for i, rid in enumerate(self._response_ids)}
+        self._positions_by_survey = {survey_id: [] for survey_id in self._positions_by_survey}
+        for position, survey_id in enumerate(kept_surveys):
+            self._positions_by_survey.setdefault(survey_id, []).append(position)
+        return sorted(doomed)
 
     def add_responses(self, count: int, *, at: datetime | None = None) -> list[str]:
         """Add freshly submitted responses, newer than every existing one.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import signal
 import socket
 import threading
@@ -130,6 +131,7 @@ class FaultSpec:
     drop_connection: bool = False
     query: dict[str, str] | None = None
     for_seconds: float | None = None
+    headers: dict[str, str] | None = None
     # When a `for_seconds` fault answered its first request (time.monotonic()).
     started_at: float | None = None
 
@@ -166,6 +168,8 @@ class SampleApiServer:
         rate_limit_window_seconds: float = RATE_WINDOW_SECONDS,
         edition: str = DEFAULT_EDITION,
         keys_without_workspace: tuple[str, ...] = (),
+        shuffle_ties: bool = False,
+        seed: int = 0,
     ) -> None:
         """Configure the server (nothing listens until `start()`).
 
@@ -180,6 +184,10 @@ class SampleApiServer:
             keys_without_workspace: Valid organization keys with read access to no workspace
                 (3.8 and later): every route answers them 401, except surveys on release 5,
                 which lists nothing.
+            shuffle_ties: Serve responses that share a `createdAt` in a new order on every
+                request, as the real API does (it orders by `createdAt` alone without a
+                `surveyId`). Off by default so that tests which count pages see a fixed order.
+            seed: Seed of the tie shuffling.
         """
         check_release(dataset.release, edition)
         self.dataset = dataset
@@ -187,6 +195,8 @@ class SampleApiServer:
         self.edition = edition
         self.keys_without_workspace = tuple(keys_without_workspace)
         self.routes = routes_of(dataset.release)
+        self.shuffle_ties = shuffle_ties
+        self._tie_rng = random.Random(seed)
         self.host = host
         self.rate_limit_per_minute = rate_limit_per_minute
         self.rate_limit_window_seconds = rate_limit_window_seconds
@@ -308,6 +318,7 @@ class SampleApiServer:
         drop_connection: bool = False,
         query: dict[str, str] | None = None,
         for_seconds: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` requests whose path ends with `path_suffix` with a fault.
 
@@ -326,6 +337,7 @@ class SampleApiServer:
             query: Only requests whose query has these values (e.g. {"skip": "100"}).
             for_seconds: Answer every matching request with the fault for this long, counted
                 from the first request it answers (a key's budget spent elsewhere, say).
+            headers: More headers to send (a redirect's `Location`, say).
         """
         if times == 0 or times < -1:
             raise ValueError("times must be positive or -1")
@@ -342,6 +354,7 @@ class SampleApiServer:
             drop_connection=drop_connection,
             query=dict(query) if query else None,
             for_seconds=for_seconds,
+            headers=dict(headers) if headers else None,
         )
         with self._lock:
             self._faults.append(spec)
@@ -395,6 +408,7 @@ class SampleApiServer:
         fault = self._take_fault(path, query)
         if fault is not None:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            extra.update(fault.headers or {})
             return _Reply(
                 status=fault.status,
                 body=fault.body if fault.body is not None else _error_body(fault.status),
@@ -452,7 +466,9 @@ class SampleApiServer:
         survey_id = query.get("surveyId") or None
         if survey_id is None:
             # The real API treats limit=0 like no limit (`take: limit ? limit : undefined`).
-            body = self.dataset.responses_body(skip=skip, limit=limit or None)
+            with self._lock:
+                rng = random.Random(self._tie_rng.random()) if self.shuffle_ties else None
+            body = self.dataset.responses_body(skip=skip, limit=limit or None, shuffle_ties=rng)
             return _Reply(200, body)
         if not self.dataset.has_survey(survey_id):
             return _Reply(
@@ -507,6 +523,9 @@ class SampleApiServer:
                     for_seconds=payload.get("for_seconds"),
                 )
                 return _Reply(200, _json_bytes({"ok": True}))
+            if method == "POST" and route == "/delete":
+                deleted = self.dataset.delete(payload["endpoint"], payload["ids"])
+                return _Reply(200, _json_bytes({"responses_deleted": deleted}))
             if method == "DELETE" and route == "/faults":
                 self.clear_faults()
                 return _Reply(200, _json_bytes({"ok": True}))
@@ -645,6 +664,7 @@ def serve(
     rate_limit_per_minute: int | None = 100,
     release: int = DEFAULT_RELEASE,
     edition: str = DEFAULT_EDITION,
+    shuffle_ties: bool = True,
 ) -> None:
     """Generate a dataset and serve it until interrupted (Ctrl+C or SIGTERM).
 
@@ -657,6 +677,8 @@ def serve(
         rate_limit_per_minute: Requests per key per rolling minute; None for no limit.
         release: Formbricks release to behave like (2, 4 or 5).
         edition: "enterprise" or "community" (which refuses the contacts endpoints).
+        shuffle_ties: Serve responses sharing a `createdAt` in a new order on every request, as
+            the real API does.
     """
     dataset = SampleDataset.generate(seed=seed, responses=responses, release=release)
     stop = threading.Event()
@@ -669,6 +691,8 @@ def serve(
         port=port,
         rate_limit_per_minute=rate_limit_per_minute,
         edition=edition,
+        shuffle_ties=shuffle_ties,
+        seed=seed,
     ) as server:
         print(
             f"Sample analytics API (Formbricks release {release}, {edition} edition) with "

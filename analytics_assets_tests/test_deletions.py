@@ -1,0 +1,450 @@
+"""Deletions in the API reach the warehouse, and a full read never misses a row.
+
+A user deletes a survey, a webhook and responses in the API (spam, test answers, a person's
+deletion request). The hourly sync removes the rows of the small endpoints that a complete read
+no longer returns, with their nested rows; the weekly full refresh does the same for responses;
+an incremental sync never deletes a response, and a failed run deletes nothing. A read that
+would remove more than half of a table of at least 20 rows is held back (a wrong key scope, a
+proxy serving a partial list) until a run confirms it. With `ANALYTICS_DELETIONS=flag` the rows
+stay, stamped with `deleted_at`, the analytics ignore them, and a row that comes back loses its
+stamp. Responses that share one `createdAt` come back in a new order on every request; a full
+read still returns each of them exactly once.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster_dlt import DagsterDltResource
+
+from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
+from analytics_assets.checks import DELETIONS_CHECK, raw_table_checks
+from analytics_assets.marts import analytics_marts
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, query, table_ids
+from analytics_assets_tests.handmade import (
+    AFTER_DELETIONS,
+    AFTER_DELETIONS_SQL,
+    delete_some,
+    handmade_dataset,
+)
+
+FULL_REFRESH = {"ops": {analytics_api_assets.op.name: {"config": {"full_refresh": True}}}}
+CONFIRMED = {
+    "ops": {
+        analytics_api_assets.op.name: {"config": {"full_refresh": True, "confirm_deletions": True}}
+    }
+}
+NESTED = (
+    "surveys__questions",
+    "surveys__questions__choices",
+    "surveys__endings",
+    "responses__answers",
+    "responses__answers__selected",
+    "responses__tags",
+)
+
+
+def _resources(server: SampleApiServer, tmp_path: Path, mode: str = "delete") -> dict:
+    return {
+        "dlt": DagsterDltResource(),
+        "analytics_api": AnalyticsApiResource(
+            base_url=server.base_url, api_key=TEST_API_KEY, backoff_factor=0.05
+        ),
+        "warehouse": WarehouseResource(
+            duckdb_path=str(tmp_path / "warehouse.duckdb"),
+            pipelines_dir=str(tmp_path / "dlt"),
+            deletions=mode,
+        ),
+    }
+
+
+def _run(
+    resources: dict,
+    instance: DagsterInstance,
+    run_config: dict | None = None,
+    assets: list | None = None,
+) -> ExecuteInProcessResult:
+    result = materialize(
+        assets or [analytics_api_assets, raw_table_checks],
+        resources=resources,
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=False,
+    )
+    return result
+
+
+def _deleted(result: ExecuteInProcessResult) -> dict[str, int]:
+    return {
+        event.asset_key.path[-1]: event.materialization.metadata["rows_deleted"].value
+        for event in result.get_asset_materialization_events()
+        if "rows_deleted" in event.materialization.metadata
+    }
+
+
+def _orphans(path: Path) -> dict[str, int]:
+    """Nested rows whose root row is gone, per nested table."""
+    counts = {}
+    for table in NESTED:
+        root = table.split("__")[0]
+        [(count,)] = query(
+            path,
+            f"SELECT count(*) FROM analytics.{table} c WHERE NOT EXISTS "
+            f"(SELECT 1 FROM analytics.{root} r WHERE r._dlt_id = c._dlt_root_id)",
+        )
+        counts[table] = count
+    return counts
+
+
+def _live_ids(path: Path, table: str) -> list[str]:
+    return sorted(
+        row[0] for row in query(path, f"SELECT id FROM analytics.{table} WHERE deleted_at IS NULL")
+    )
+
+
+def _plain(rows: list[tuple]) -> list[tuple]:
+    """Rows with floats (and Postgres' decimals) rounded, to compare with hand figures."""
+
+    def value(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            item = float(item)
+        return round(item, 9) if isinstance(item, float) else item
+
+    return [tuple(value(item) for item in row) for row in rows]
+
+
+# ----------------------------------------------------------------------------- every endpoint
+
+
+def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses(
+    tmp_path: Path,
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        survey = dataset.rows("surveys")[1]["id"]
+        responses = [r for r in dataset.rows("responses") if r["surveyId"] != survey]
+        tagged = [r["id"] for r in responses if r["tags"]][:10]
+        multi = [
+            r["id"]
+            for r in responses
+            if r["id"] not in tagged and any(isinstance(v, list) for v in r["data"].values())
+        ][:15]
+        assert len(tagged) == 10 and len(multi) == 15
+        cascaded = dataset.delete("surveys", [survey])
+        dataset.delete("responses", tagged + multi)
+        dataset.delete("webhooks", [dataset.rows("webhooks")[0]["id"]])
+        dataset.delete("action_classes", [dataset.rows("action_classes")[0]["id"]])
+        dataset.delete("people", [dataset.people()[0]["id"]])
+        key = next(k for k in dataset.rows("contact_attribute_keys") if k["key"] == "plan")
+        dataset.delete("attribute_classes", [key["id"]])
+        before_sync = table_ids(duckdb_path, "responses")
+
+        sync = _run(resources, instance)
+        assert sync.success
+        # Every small endpoint, read whole, lost what the API lost; responses kept everything.
+        for table in settings.RESOURCES:
+            if table != "responses":
+                assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
+        assert table_ids(duckdb_path, "responses") == before_sync
+        assert _deleted(sync) == {
+            "surveys": 1, "action_classes": 1, "attribute_classes": 1, "identified_peoples": 1,
+            "responses": 0, "webhooks": 1,
+        }  # fmt: skip
+        # The contact lost its attributes with the key: the plan is gone from every person.
+        assert query(
+            duckdb_path,
+            "SELECT count(*) FROM analytics.identified_peoples WHERE attributes LIKE '%plan%'",
+        ) == [(0,)]
+
+        full = _run(resources, instance, FULL_REFRESH)
+        assert full.success
+        for table in settings.RESOURCES:
+            assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
+        assert _deleted(full)["responses"] == 25 + len(cascaded)
+        assert _orphans(duckdb_path) == dict.fromkeys(NESTED, 0)
+        # Answers are exactly those of the responses left.
+        answers = query(duckdb_path, "SELECT count(*) FROM analytics.responses__answers")
+        assert answers == [(sum(len(r["data"]) for r in dataset.rows("responses")),)]
+        checks = {
+            (e.asset_key.path[-1], e.check_name): e for e in full.get_asset_check_evaluations()
+        }
+        assert all(checks[(table, DELETIONS_CHECK)].passed for table in settings.RESOURCES)
+
+
+@pytest.mark.parametrize("mode", ["delete", "flag"])
+def test_the_analytics_match_a_hand_computation_on_what_is_left(tmp_path: Path, mode: str) -> None:
+    dataset = handmade_dataset()
+    dataset.edit_response("r2", tags=[{"id": "t1", "name": "spam", "workspaceId": "W1"}])
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path, mode)
+        everything = [analytics_api_assets, analytics_marts]
+        assert _run(resources, instance, assets=everything).success
+        delete_some(dataset)
+        assert _run(resources, instance, assets=everything).success
+        assert _run(resources, instance, FULL_REFRESH, assets=everything).success
+
+    for table, expected in AFTER_DELETIONS.items():
+        assert _plain(query(duckdb_path, AFTER_DELETIONS_SQL[table])) == _plain(expected), table
+    if mode == "flag":
+        # The rows stay, stamped; the analytics read only the others.
+        assert table_ids(duckdb_path, "responses") == [f"r{n}" for n in range(1, 8)]
+        assert _live_ids(duckdb_path, "responses") == ["r1", "r3", "r4"]
+        assert _live_ids(duckdb_path, "surveys") == ["S1", "S3"]
+        assert _live_ids(duckdb_path, "identified_peoples") == ["P1", "P2"]
+    else:
+        assert table_ids(duckdb_path, "responses") == ["r1", "r3", "r4"]
+        assert table_ids(duckdb_path, "identified_peoples") == ["P1", "P2"]
+        assert query(duckdb_path, "SELECT count(*) FROM analytics.responses__tags") == [(0,)]
+
+
+# ----------------------------------------------------------------------------- what never deletes
+
+
+def test_a_failed_full_refresh_deletes_nothing_and_the_next_one_does(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        gone = [r["id"] for r in dataset.rows("responses")[150:160]]
+        dataset.delete("responses", gone)
+        dataset.delete("webhooks", [dataset.rows("webhooks")[0]["id"]])
+        loaded = {table: table_ids(duckdb_path, table) for table in settings.RESOURCES}
+        # The last page of the complete read keeps failing.
+        server.queue_fault(settings.RESPONSES_PATH, 500, times=-1, query={"skip": "200"})
+
+        failed = _run(resources, instance, FULL_REFRESH)
+        assert not failed.success
+        for table in settings.RESOURCES:
+            assert table_ids(duckdb_path, table) == loaded[table], table
+
+        server.clear_faults()
+        healed = _run(resources, instance, FULL_REFRESH)
+        assert healed.success
+        for table in settings.RESOURCES:
+            assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
+        assert _deleted(healed)["responses"] == 10
+
+
+def test_an_incremental_sync_never_deletes_a_response(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        # The newest responses: inside the window the sync reads again.
+        dataset.delete("responses", [r["id"] for r in dataset.rows("responses")[:5]])
+        before = table_ids(duckdb_path, "responses")
+        sync = _run(resources, instance)
+    assert sync.success
+    assert table_ids(duckdb_path, "responses") == before
+    assert _deleted(sync)["responses"] == 0
+
+
+# ----------------------------------------------------------------------------- the guard
+
+
+def test_a_list_that_suddenly_holds_a_tenth_deletes_nothing_until_confirmed(
+    tmp_path: Path,
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        # A proxy serving a partial list: 10% of the responses are listed.
+        hidden = [r["id"] for i, r in enumerate(dataset.rows("responses")) if i % 10]
+        dataset.delete("responses", hidden)
+
+        guarded = _run(resources, instance, FULL_REFRESH)
+        assert guarded.success
+        assert len(table_ids(duckdb_path, "responses")) == 300
+        assert _deleted(guarded)["responses"] == 0
+        metadata = next(
+            e.materialization.metadata
+            for e in guarded.get_asset_materialization_events()
+            if e.asset_key.path[-1] == "responses"
+        )
+        assert metadata["deletions_withheld"].value == 270
+        warnings = [
+            entry.user_message
+            for entry in instance.all_logs(guarded.run_id)
+            if entry.level == 30 and "no longer returns" in entry.user_message
+        ]
+        assert warnings == [
+            "responses: kept 270 rows the API no longer returns: "
+            + metadata["deletions_withheld_reason"].value
+        ]
+        assert "270 of 300 rows (90%)" in warnings[0] and "confirm_deletions" in warnings[0]
+        check = next(
+            e
+            for e in guarded.get_asset_check_evaluations()
+            if e.asset_key.path[-1] == "responses" and e.check_name == DELETIONS_CHECK
+        )
+        assert not check.passed and check.severity == AssetCheckSeverity.WARN
+        assert "270 rows the API no longer returns were kept" in check.description
+
+        confirmed = _run(resources, instance, CONFIRMED)
+        assert confirmed.success
+        assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
+        assert _deleted(confirmed)["responses"] == 270
+        assert all(
+            e.passed
+            for e in confirmed.get_asset_check_evaluations()
+            if e.check_name == DELETIONS_CHECK
+        )
+
+
+def test_a_small_table_is_not_guarded(tmp_path: Path) -> None:
+    """Three of four webhooks go: 75%, but of a table under 20 rows, so they are deleted."""
+    dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        dataset.delete("webhooks", [w["id"] for w in dataset.rows("webhooks")[:3]])
+        result = _run(resources, instance)
+    assert result.success
+    assert _deleted(result)["webhooks"] == 3
+    assert table_ids(tmp_path / "warehouse.duckdb", "webhooks") == api_ids(dataset, "webhooks")
+
+
+# ----------------------------------------------------------------------------- flag
+
+
+def test_flagged_rows_lose_their_flag_when_they_come_back(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    webhook = None
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path, "flag")
+        assert _run(resources, instance).success
+        webhook = dataset.rows("webhooks")[0]["id"]
+        dataset.delete("webhooks", [webhook])
+        flagged = _run(resources, instance)
+        assert flagged.success
+        assert _deleted(flagged)["webhooks"] == 1
+        [(stamp,)] = query(
+            duckdb_path, "SELECT deleted_at FROM analytics.webhooks WHERE id = ?", webhook
+        )
+        assert stamp is not None
+        # A second run keeps the first stamp and flags nothing new.
+        again = _run(resources, instance)
+        assert _deleted(again)["webhooks"] == 0
+        assert query(
+            duckdb_path, "SELECT deleted_at FROM analytics.webhooks WHERE id = ?", webhook
+        ) == [(stamp,)]
+
+        dataset.restore("webhooks", [webhook])
+        back = _run(resources, instance)
+    assert back.success
+    assert query(
+        duckdb_path, "SELECT deleted_at FROM analytics.webhooks WHERE id = ?", webhook
+    ) == [(None,)]
+    assert _live_ids(duckdb_path, "webhooks") == api_ids(dataset, "webhooks")
+
+
+# ----------------------------------------------------------------------------- ties
+
+
+def _tied_dataset(tied: int, others: int) -> SampleDataset:
+    survey = {
+        "id": "S1",
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "updatedAt": "2026-01-01T00:00:00.000Z",
+        "status": "inProgress",
+        "questions": [],
+    }
+    responses = []
+    for n in range(tied + others):
+        # A bulk import: `tied` responses share one createdAt, between older and newer ones.
+        if n < others // 2:
+            created = f"2026-11-01T00:00:{n:02d}.000Z"
+        elif n < others // 2 + tied:
+            created = "2026-11-02T00:00:00.000Z"
+        else:
+            created = f"2026-11-03T00:00:{n % 60:02d}.{n:03d}Z"
+        responses.append(
+            {"id": f"r{n:04d}", "createdAt": created, "updatedAt": created, "surveyId": "S1",
+             "finished": True, "data": {}, "tags": []}
+        )  # fmt: skip
+    return SampleDataset.from_records(surveys=[survey], responses=responses)
+
+
+@pytest.mark.parametrize("run_config", [None, FULL_REFRESH], ids=["first-load", "full-refresh"])
+def test_a_full_read_returns_every_one_of_250_tied_responses_once(
+    tmp_path: Path, run_config: dict | None
+) -> None:
+    dataset = _tied_dataset(tied=250, others=60)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(
+            dataset=dataset, api_key=TEST_API_KEY, shuffle_ties=True, seed=11
+        ) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        if run_config is not None:
+            assert _run(resources, instance).success
+            server.reset_requests()
+        result = _run(resources, instance, run_config)
+        pages = [
+            (int(r.query["skip"]), int(r.query["limit"]))
+            for r in server.requests
+            if r.path.endswith(settings.RESPONSES_PATH)
+        ]
+    assert result.success
+    assert query(duckdb_path, "SELECT count(*), count(DISTINCT id) FROM analytics.responses") == [
+        (310, 310)
+    ]
+    assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
+    # 30 newer responses, then the 250 tied ones at positions 30 to 279: the page where the group
+    # ends (200) is followed by one read of the whole group, then paging goes on.
+    assert pages == [(0, 100), (100, 100), (200, 100), (30, 250), (300, 100)]
+
+
+def test_the_sample_loses_tied_rows_to_plain_offset_paging() -> None:
+    """What the loader guards against: without the re-read, pages miss some of the group."""
+    dataset = _tied_dataset(tied=250, others=60)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, shuffle_ties=True) as server:
+        import requests
+
+        seen: set[str] = set()
+        for skip in range(0, 310, 100):
+            page = requests.get(
+                server.base_url + settings.RESPONSES_PATH,
+                params={"limit": 100, "skip": skip},
+                headers={"x-api-key": TEST_API_KEY},
+                timeout=10,
+            ).json()["data"]
+            seen.update(record["id"] for record in page)
+    assert len(seen) < 310
