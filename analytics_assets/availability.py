@@ -270,7 +270,8 @@ class EndpointGuard:
             if error is not None:
                 raise error
             raise IgnoreResponseException
-        if not response.ok:
+        if not response.ok or response.is_redirect:
+            # requests follows a redirect after the hooks saw it, and runs them on the answer.
             return response
         check_envelope(response)
         if self.check_records is not None:

@@ -404,7 +404,15 @@ def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
 
 def _check_deletions(instance: DagsterInstance, table: str) -> AssetCheckResult:
     """`deletions_applied` on one table, from its latest materialization."""
-    metadata = _latest_metadata(instance, table) or {}
+    metadata = _latest_metadata(instance, table)
+    if metadata is None:
+        return _result(
+            DELETIONS_CHECK,
+            table,
+            passed=True,
+            metadata={},
+            description="Never materialized: nothing was deleted or held back.",
+        )
     withheld = metadata.get(DELETIONS_WITHHELD)
     deleted = metadata.get(ROWS_DELETED)
     withheld_rows = int(withheld.value) if withheld is not None else 0

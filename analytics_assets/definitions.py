@@ -7,6 +7,9 @@ Read at run time only, through `EnvVar` (definitions load with none of them set)
 - `ANALYTICS_DUCKDB_PATH`: DuckDB file to load into (default `data/warehouse.duckdb`).
 - `ANALYTICS_DESTINATION`: dlt destination name (default `duckdb`); also read when the code
   location loads, to label the assets' kinds.
+- `ANALYTICS_API_GENERATION`: `auto` (default), `legacy` (Formbricks 1.x-2.7) or `current` (3.0+).
+- `ANALYTICS_DELETIONS`: `delete` (default) or `flag`: what happens to rows the API no longer
+  returns.
 
 Read when the code location loads, each optional with a default:
 

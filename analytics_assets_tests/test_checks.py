@@ -27,6 +27,7 @@ from dagster_dlt import DagsterDltResource
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets, asset_key_for
 from analytics_assets.checks import (
+    DELETIONS_CHECK,
     FRESHNESS_SENSOR_NAME,
     ID_CHECK,
     RAW_TABLES,
@@ -72,7 +73,7 @@ def _load_and_check(resources: dict, instance: DagsterInstance) -> ExecuteInProc
 
 
 def _check_only(resources: dict, instance: DagsterInstance) -> ExecuteInProcessResult:
-    """Run the 13 checks alone, as the UI's "Execute checks" does."""
+    """Run the 19 checks alone, as the UI's "Execute checks" does."""
     result = materialize(
         [analytics_api_assets, raw_table_checks],
         resources=resources,
@@ -108,7 +109,7 @@ def _run_sql(path: Path, statements: Sequence[str]) -> None:
             connection.execute(statement)
 
 
-def test_clean_load_passes_all_thirteen_checks(
+def test_clean_load_passes_all_nineteen_checks(
     sample_dataset: SampleDataset, resources: dict, instance: DagsterInstance
 ) -> None:
     result = _load_and_check(resources, instance)
@@ -117,6 +118,7 @@ def test_clean_load_passes_all_thirteen_checks(
     assert set(evaluations) == (
         {(table, ID_CHECK) for table in RAW_TABLES}
         | {(table, SCHEMA_CHECK) for table in RAW_TABLES}
+        | {(table, DELETIONS_CHECK) for table in RAW_TABLES}
         | {("responses", SURVEY_ID_CHECK)}
     )
     assert _failed(evaluations) == set()
@@ -252,7 +254,7 @@ def test_checks_of_tables_never_loaded_fail_and_say_so(
 
     evaluations = _evaluations(_check_only(resources, instance))
 
-    assert len(evaluations) == 13
+    assert len(evaluations) == 19
     never_loaded = [table for table in RAW_TABLES if table != "webhooks"]
     assert _failed(evaluations) == (
         {(table, ID_CHECK) for table in never_loaded}
@@ -318,7 +320,7 @@ def test_raw_table_checks_are_one_subsettable_step_in_the_warehouse_pool() -> No
     assert raw_table_checks.op.pool == settings.WAREHOUSE_POOL
     assert raw_table_checks.can_subset
     assert "warehouse" in raw_table_checks.required_resource_keys
-    assert len(raw_table_checks.check_keys) == 13
+    assert len(raw_table_checks.check_keys) == 19
 
 
 def test_an_endpoint_with_no_records_passes_its_checks_and_says_so(

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from dagster import (
     AssetCheckEvaluation,
+    AssetKey,
     DagsterInstance,
     ExecuteInProcessResult,
     materialize,
@@ -537,3 +538,58 @@ def test_cli_with_a_base_url_where_everything_is_404_fails_naming_it(tmp_path: P
     output = completed.stdout + completed.stderr
     assert settings.ENV_API_BASE_URL in output and "every endpoint this run asked" in output
     assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+
+
+# ----------------------------------------------------------------------------- the probe
+
+
+def test_a_proxy_403_on_the_probe_does_not_pass_for_the_community_edition(tmp_path: Path) -> None:
+    """A 2.7 server behind a proxy that refuses paths it does not know, with its own page."""
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=2)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        server.queue_fault(
+            settings.GENERATION_PROBE_PATH,
+            403,
+            times=-1,
+            body=b"<html><body>Access denied</body></html>",
+            content_type="text/html",
+        )
+        result = _run(server, tmp_path, instance)
+    assert result.success
+    metadata = _metadata(result)
+    assert {values["api_generation"] for values in metadata.values()} == {"legacy"}
+    for table in CONTACT_TABLES:
+        assert metadata[table]["available"] is True
+        assert table_ids(tmp_path / "warehouse.duckdb", table) == api_ids(dataset, table)
+
+
+def test_a_failing_probe_fails_only_runs_that_need_the_generation(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    common = [AssetKey(["analytics_api", table]) for table in FOUR_TABLES]
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        server.queue_fault(settings.GENERATION_PROBE_PATH, 500, times=-1)
+        resources = _resources(server, tmp_path)
+        common_run = materialize(
+            [analytics_api_assets], resources=resources, instance=instance, selection=common
+        )
+        logs = [entry.user_message for entry in instance.all_logs(common_run.run_id)]
+        people_run = materialize(
+            [analytics_api_assets],
+            resources=resources,
+            instance=instance,
+            selection=[AssetKey(["analytics_api", "identified_peoples"])],
+            raise_on_error=False,
+        )
+    assert common_run.success
+    for table in FOUR_TABLES:
+        assert table_ids(tmp_path / "warehouse.duckdb", table) == api_ids(dataset, table)
+    assert {v["api_generation"] for v in _metadata(common_run).values()} == {"unknown"}
+    assert any("Could not tell the API's generation" in message for message in logs)
+    text = _failure_text(people_run)
+    assert f"GET {settings.GENERATION_PROBE_PATH}" in text and "HTTP 500" in text

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from dagster_dlt import DagsterDltResource
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.checks import (
+    DELETIONS_CHECK,
     ID_CHECK,
     RAW_TABLES,
     SCHEMA_CHECK,
@@ -33,6 +35,11 @@ from analytics_assets.marts import MARTS_TABLES, analytics_marts
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows
+from analytics_assets_tests.handmade import (
+    AFTER_DELETIONS,
+    AFTER_DELETIONS_SQL,
+    delete_some,
+)
 from analytics_assets_tests.handmade import handmade_dataset as hand_built_dataset
 
 psycopg2 = pytest.importorskip("psycopg2")
@@ -232,6 +239,7 @@ def test_analytics_and_checks_match_duckdb_exactly(
         expected = (
             {(table, ID_CHECK) for table in RAW_TABLES}
             | {(table, SCHEMA_CHECK) for table in RAW_TABLES}
+            | {(table, DELETIONS_CHECK) for table in RAW_TABLES}
             | {("responses", SURVEY_ID_CHECK)}
         )
         assert set(evaluations) == expected, name
@@ -276,3 +284,95 @@ def test_checks_fail_on_an_unknown_survey_on_postgres(
         if not e.passed
     }
     assert failed == {("responses", SURVEY_ID_CHECK)}
+
+
+# ----------------------------------------------------------------------------- deletions
+
+NESTED = (
+    "surveys__questions",
+    "surveys__endings",
+    "responses__answers",
+    "responses__answers__selected",
+    "responses__tags",
+)
+FULL_REFRESH = {"ops": {analytics_api_assets.op.name: {"config": {"full_refresh": True}}}}
+
+
+def _orphans(warehouse: WarehouseResource) -> dict[str, int]:
+    counts = {}
+    for table in NESTED:
+        root = table.split("__")[0]
+        [(count,)] = _rows(
+            warehouse,
+            f"SELECT count(*) FROM analytics.{table} c WHERE NOT EXISTS "
+            f"(SELECT 1 FROM analytics.{root} r WHERE r._dlt_id = c._dlt_root_id)",
+        )
+        counts[table] = count
+    return counts
+
+
+def test_deletions_of_every_endpoint_reach_postgres(
+    postgres_warehouse: WarehouseResource,
+) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        resources = _resources(server.base_url, postgres_warehouse)
+        assert materialize([analytics_api_assets], resources=resources).success
+        survey = dataset.rows("surveys")[1]["id"]
+        others = [r for r in dataset.rows("responses") if r["surveyId"] != survey]
+        tagged = [r["id"] for r in others if r["tags"]][:10]
+        multi = [
+            r["id"]
+            for r in others
+            if r["id"] not in tagged and any(isinstance(v, list) for v in r["data"].values())
+        ][:15]
+        dataset.delete("surveys", [survey])
+        dataset.delete("responses", tagged + multi)
+        dataset.delete("webhooks", [dataset.rows("webhooks")[0]["id"]])
+        dataset.delete("action_classes", [dataset.rows("action_classes")[0]["id"]])
+        dataset.delete("people", [dataset.people()[0]["id"]])
+        responses_before = _ids(postgres_warehouse, "responses")
+
+        assert materialize([analytics_api_assets], resources=resources).success
+        for table in settings.RESOURCES:
+            if table != "responses":
+                assert _ids(postgres_warehouse, table) == _api_ids(dataset, table), table
+        assert _ids(postgres_warehouse, "responses") == responses_before
+
+        assert materialize(
+            [analytics_api_assets], resources=resources, run_config=FULL_REFRESH
+        ).success
+    for table in settings.RESOURCES:
+        assert _ids(postgres_warehouse, table) == _api_ids(dataset, table), table
+    assert _orphans(postgres_warehouse) == dict.fromkeys(NESTED, 0)
+
+
+@pytest.mark.parametrize("mode", ["delete", "flag"])
+def test_analytics_after_deletions_match_the_hand_computation_on_postgres(
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_dsn)
+    warehouse = WarehouseResource(
+        destination="postgres", pipelines_dir=str(tmp_path / "dlt_pg"), deletions=mode
+    )
+    dataset = hand_built_dataset()
+    dataset.edit_response("r2", tags=[{"id": "t1", "name": "spam", "workspaceId": "W1"}])
+    everything = [analytics_api_assets, analytics_marts]
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        resources = _resources(server.base_url, warehouse)
+        assert materialize(everything, resources=resources).success
+        delete_some(dataset)
+        assert materialize(everything, resources=resources).success
+        assert materialize(everything, resources=resources, run_config=FULL_REFRESH).success
+    for table, expected in AFTER_DELETIONS.items():
+        rows = _rows(warehouse, AFTER_DELETIONS_SQL[table])
+        assert _plain(rows) == _plain(expected), table
+
+
+def _plain(rows: list[tuple]) -> list[tuple]:
+    def value(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            item = float(item)
+        return round(item, 9) if isinstance(item, float) else item
+
+    return [tuple(value(item) for item in row) for row in rows]

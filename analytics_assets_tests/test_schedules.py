@@ -146,7 +146,9 @@ def test_full_refresh_job_runs_the_ingestion_op_with_full_refresh_on() -> None:
     with build_schedule_context(scheduled_execution_time=SUNDAY_3AM) as context:
         (run_request,) = _schedule(FULL_REFRESH).evaluate_tick(context).run_requests
     resolved = job.config_mapping.resolve_from_unvalidated_config(run_request.run_config)
-    assert resolved["ops"][INGESTION_OP] == {"config": {"full_refresh": True}}
+    assert resolved["ops"][INGESTION_OP] == {
+        "config": {"full_refresh": True, "confirm_deletions": False}
+    }
 
 
 def test_sync_job_sets_no_config_so_full_refresh_stays_off() -> None:

@@ -49,11 +49,20 @@ from urllib.parse import quote, quote_plus
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DagsterRunStatus,
+    build_sensor_context,
+    materialize,
+)
 from dagster._serdes import serialize_value
+from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
+from analytics_assets.assets import analytics_api_assets
 from analytics_assets.definitions import defs
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW
 
@@ -527,3 +536,39 @@ def test_the_api_key_appears_in_no_output_and_no_file(
         if root.exists():
             elsewhere, _ = scan_tree(root, changed_since=started, skip=skip)
             assert elsewhere == {}, root
+
+
+def test_the_key_does_not_follow_a_redirect_to_another_host(tmp_path: Path) -> None:
+    """requests keeps custom headers on a redirect; the session drops the key when the host
+    (or port) changes, so a redirect cannot hand the key to another server."""
+    dataset = SampleDataset.generate(seed=3, responses=20)
+    with (
+        SampleApiServer(dataset=dataset, api_key=SECRET) as api,
+        SampleApiServer(dataset=dataset, api_key=SECRET) as elsewhere,
+    ):
+        api.queue_fault(
+            settings.SURVEYS_PATH,
+            302,
+            times=-1,
+            body=b"",
+            headers={"Location": elsewhere.base_url + settings.SURVEYS_PATH},
+        )
+        result = materialize(
+            [analytics_api_assets],
+            resources={
+                "dlt": DagsterDltResource(),
+                "analytics_api": AnalyticsApiResource(
+                    base_url=api.base_url, api_key=SECRET, api_generation="current"
+                ),
+                "warehouse": WarehouseResource(
+                    duckdb_path=str(tmp_path / "w.duckdb"), pipelines_dir=str(tmp_path / "dlt")
+                ),
+            },
+            selection=[AssetKey(["analytics_api", "surveys"])],
+            raise_on_error=False,
+        )
+        redirected = elsewhere.requests
+    assert [request.path for request in redirected] == ["/api" + settings.SURVEYS_PATH]
+    assert "x-api-key" not in redirected[0].headers
+    # Without the key the other server refuses, and the run fails saying so.
+    assert not result.success
