@@ -39,7 +39,13 @@ from analytics_assets import settings
 from analytics_assets.availability import Availability, Refusal
 from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
 from analytics_assets.contacts import AttributeKeys
-from analytics_assets.deletions import TableDeletions, apply_deletions, plan_deletions
+from analytics_assets.deletions import (
+    VERIFY_LIMIT,
+    TableDeletions,
+    apply_deletions,
+    plan_deletions,
+    responses_still_there,
+)
 from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.generations import detect_generation
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
@@ -241,19 +247,56 @@ def _generation_metadata(availability: Availability, resource: str) -> dict[str,
 def _complete_reads(
     availability: Availability, table_names: list[str], full_refresh: bool
 ) -> list[str]:
-    """Tables whose read in this (successful) run returned every row the API has."""
+    """Tables whose read in this (successful) run returned every row the API has.
+
+    Not an endpoint that was refused, not responses outside a full refresh (a sync reads a
+    window), and not Formbricks 2.7's people when it returned its cap of 30 (it pages no further,
+    in no set order, so a person missing from those 30 may well exist).
+    """
     refused = availability.refused_resources()
-    return [
-        table
-        for table in table_names
-        if table not in refused and (full_refresh or table != settings.PAGED_RESOURCE)
-    ]
+    complete = []
+    for table in table_names:
+        if table in refused or (table == settings.PAGED_RESOURCE and not full_refresh):
+            continue
+        if (
+            table == "identified_peoples"
+            and availability.generation == settings.GENERATION_LEGACY
+            and len(availability.seen.get(table, ())) >= settings.LEGACY_PEOPLE_LIMIT
+        ):
+            continue
+        complete.append(table)
+    return complete
+
+
+def _verify_missing_responses(
+    context: AssetExecutionContext, client: Any, plan: TableDeletions
+) -> TableDeletions:
+    """Keep the missing responses the API still has; hold all back if that cannot be told."""
+    still, sampled, failure = responses_still_there(client, plan.missing)
+    if failure is not None:
+        return plan.held_back(
+            f"could not confirm with the API that they are gone ({failure}); nothing was "
+            "deleted, the next full refresh tries again."
+        )
+    if still and sampled:
+        return plan.held_back(
+            f"{len(still)} of {VERIFY_LIMIT} sampled ones are still in the API: the list changed "
+            "while it was read. Nothing was deleted; the next full refresh tries again."
+        )
+    if still:
+        context.log.info(
+            f"responses: {len(still)} responses the read missed are still in the API (the list "
+            "changed while it was read); they stay."
+        )
+    return plan.without(still)
 
 
 def _delete_what_left(
     context: AssetExecutionContext,
     pipeline: Pipeline,
+    client: Any,
     availability: Availability,
+    held_before: dict[str, set[str]],
     table_names: list[str],
     config: IngestionConfig,
     warehouse: WarehouseResource,
@@ -264,13 +307,18 @@ def _delete_what_left(
         pipeline,
         availability.seen,
         _complete_reads(availability, table_names, config.full_refresh),
+        held_before,
+        mode=mode,
         confirmed=config.confirm_deletions,
     )
+    responses = plans.get(settings.PAGED_RESOURCE)
+    if responses is not None and responses.missing and not responses.withheld:
+        plans[settings.PAGED_RESOURCE] = _verify_missing_responses(context, client, responses)
     for plan in plans.values():
         if plan.withheld:
             context.log.warning(
                 f"{plan.table}: kept {len(plan.missing)} rows the API no longer returns: "
-                f"{plan.guard_reason}"
+                f"{plan.withheld}"
             )
     # A pipeline object of its own, which reads the schema dlt stored: merged through the object
     # dagster-dlt ran, the tombstones failed ("no root_key column" in the nested tables).
@@ -279,8 +327,7 @@ def _delete_what_left(
         if plan.applied:
             done = "deleted" if mode == settings.DELETIONS_DELETE else "flagged with deleted_at"
             context.log.info(
-                f"{plan.table}: {plan.applied} rows the API no longer returns were {done} "
-                f"({plan.table_rows - plan.applied} left)."
+                f"{plan.table}: {plan.applied} rows the API no longer returns were {done}."
             )
     return applied
 
@@ -289,18 +336,21 @@ def _deletion_metadata(plan: TableDeletions | None) -> dict[str, Any]:
     """`rows_deleted` on every materialization; what the guard held back, when it did."""
     metadata: dict[str, Any] = {
         ROWS_DELETED: MetadataValue.int(plan.applied if plan is not None else 0),
+        COMPLETE_READ: MetadataValue.bool(plan is not None),
         DELETIONS_WITHHELD: MetadataValue.int(
             len(plan.missing) if plan is not None and plan.withheld else 0
         ),
     }
     if plan is not None and plan.withheld:
-        metadata[DELETIONS_WITHHELD_REASON] = MetadataValue.text(plan.guard_reason)
+        metadata[DELETIONS_WITHHELD_REASON] = MetadataValue.text(plan.withheld)
     return metadata
 
 
 # Materialization metadata: rows removed (or flagged) because the API no longer returns them,
 # and rows the mass-deletion guard kept.
 ROWS_DELETED = "rows_deleted"
+# Whether this load read the table completely, so that its deletions were decided.
+COMPLETE_READ = "complete_read"
 DELETIONS_WITHHELD = "deletions_withheld"
 DELETIONS_WITHHELD_REASON = "deletions_withheld_reason"
 
@@ -387,8 +437,9 @@ def analytics_api_assets(
         load_ids = pipeline.last_trace.last_load_info.loads_ids
         rows_read = pipeline.last_trace.last_normalize_info.row_counts
         changes = changes_after_load(pipeline, before, load_ids)
+        held_before = {table: set(versions.updated_at) for table, versions in before.items()}
         deletions = _delete_what_left(
-            context, pipeline, availability, table_names, config, warehouse
+            context, pipeline, client, availability, held_before, table_names, config, warehouse
         )
     _warn_refused(context, availability.refused_resources())
     for result in results:
@@ -399,7 +450,14 @@ def analytics_api_assets(
             table_changes = replace(table_changes, row_count=table_changes.row_count - deleted)
         metadata = {
             **(result.metadata or {}),
-            **_load_metadata(table_name, table_changes, rows_read.get(table_name, 0)),
+            # Distinct rows: a re-read tie group would count some responses twice in dlt's counts.
+            **_load_metadata(
+                table_name,
+                table_changes,
+                len(availability.seen[table_name])
+                if table_name in availability.seen
+                else rows_read.get(table_name, 0),
+            ),
             **_generation_metadata(availability, table_name),
             **_deletion_metadata(deletions.get(table_name)),
         }

@@ -54,6 +54,7 @@ from dlt.destinations.sql_client import SqlClientBase
 from analytics_assets import settings
 from analytics_assets.assets import (
     AVAILABLE,
+    COMPLETE_READ,
     DELETIONS_WITHHELD,
     DELETIONS_WITHHELD_REASON,
     ROWS_DELETED,
@@ -85,6 +86,9 @@ SCHEMA_CHECK: Final = "schema_unchanged"
 DELETIONS_CHECK: Final = "deletions_applied"
 # Checks that read Dagster's event log, not the warehouse.
 INSTANCE_CHECKS: Final = (SCHEMA_CHECK, DELETIONS_CHECK)
+
+# How far back `deletions_applied` looks for the latest complete read (a week of hourly syncs).
+COMPLETE_READ_LOOKBACK: Final = 200
 
 # How many offending values a failed check lists: enough to start looking, small enough to read.
 EXAMPLE_LIMIT: Final = 5
@@ -402,16 +406,33 @@ def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
     )
 
 
+def _latest_complete_read(instance: DagsterInstance, table: str) -> Mapping[str, Any] | None:
+    """The metadata of the latest materialization whose read decided the table's deletions.
+
+    An hourly sync does not read responses completely, so it decides nothing about their
+    deletions: what the last full refresh held back stands until a later one decides again.
+    """
+    records = instance.fetch_materializations(asset_key_for(table), limit=COMPLETE_READ_LOOKBACK)
+    for record in records.records:
+        materialization = record.asset_materialization
+        if materialization is None:
+            continue
+        complete = materialization.metadata.get(COMPLETE_READ)
+        if complete is not None and complete.value is True:
+            return materialization.metadata
+    return None
+
+
 def _check_deletions(instance: DagsterInstance, table: str) -> AssetCheckResult:
-    """`deletions_applied` on one table, from its latest materialization."""
-    metadata = _latest_metadata(instance, table)
+    """`deletions_applied` on one table, from the latest materialization that read it whole."""
+    metadata = _latest_complete_read(instance, table)
     if metadata is None:
         return _result(
             DELETIONS_CHECK,
             table,
             passed=True,
             metadata={},
-            description="Never materialized: nothing was deleted or held back.",
+            description="No complete read yet: nothing was deleted or held back.",
         )
     withheld = metadata.get(DELETIONS_WITHHELD)
     deleted = metadata.get(ROWS_DELETED)
@@ -441,7 +462,7 @@ def _check_deletions(instance: DagsterInstance, table: str) -> AssetCheckResult:
             "rows_deleted": MetadataValue.int(deleted_rows),
         },
         description=(
-            f"The latest load removed {deleted_rows} rows the API no longer returns; "
+            f"The latest complete read removed {deleted_rows} rows the API no longer returns; "
             "the guard held none back."
         ),
     )

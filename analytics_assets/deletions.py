@@ -15,26 +15,36 @@ each table whose read was complete is compared with the ids that read returned:
   soft delete for merged tables (its `scd2` strategy keeps versions, which changes the table's
   shape), so this is one plain `UPDATE`. A row that comes back is merged again without
   `deleted_at`, which clears the flag.
-- the guard: a read that would remove more than half of a table holding at least 20 rows (a key
-  scoped to the wrong workspace, a proxy serving a partial list) removes nothing from it; the
-  run warns, the table's `deletions_applied` check fails, and a run with
-  `confirm_deletions: true` applies the deletion.
+- a full refresh is not a snapshot: a response deleted while it reads shifts the later ones, and
+  one at a page boundary goes unread. Missing responses are asked for by id before they go
+  (`responses_still_there`); any the API still has stay.
+- the guard: a read that would remove more than half of a table that held at least 20 rows
+  before the load, every row of a table, or anything while returning nothing (a key scoped to
+  the wrong workspace, a proxy serving a partial list) removes nothing from it; the run warns,
+  the table's `deletions_applied` check fails, and a run with `confirm_deletions: true` applies
+  the deletion.
 """
 
+import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.sources import DltResource
+from dlt.sources.helpers.rest_client import RESTClient
+from requests import Response
 
 from analytics_assets import settings
 from analytics_assets.columns import DELETED_AT
 
 # Ids per UPDATE statement in flag mode (a parameter list, well under every database's limit).
 FLAG_BATCH = 500
+# Missing responses asked for one by one before they are deleted; past it, a random sample.
+VERIFY_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -43,32 +53,34 @@ class TableDeletions:
 
     Attributes:
         table: The root table.
-        table_rows: Live rows the table held after the load (flagged rows not counted).
-        missing: Ids the table holds that the complete read did not return.
-        withheld: The guard held the deletion back (not confirmed).
+        table_rows: Live (unflagged) rows the table held after the load.
+        base_rows: Live rows the table held before this run's load: what the guard measures a
+            deletion against (rows the load itself added cannot hide a wipe of the old ones).
+        missing: Live rows the complete read did not return (flagged ones not counted).
+        purge: Rows flagged before that the read did not return either: deleted too when the
+            mode is `delete` (a switch from `flag`), never guarded.
+        withheld: Why the deletion of `missing` was held back, or None.
         applied: Rows deleted (or flagged).
-        timestamps: `created_at` and `updated_at` of each missing row: the tombstone repeats
-            them, since staging tables keep their NOT NULL constraints.
+        timestamps: `created_at` and `updated_at` of each row of `missing + purge`: a tombstone
+            repeats them, since staging tables keep their NOT NULL constraints.
     """
 
     table: str
     table_rows: int
+    base_rows: int
     missing: tuple[str, ...]
-    withheld: bool
+    purge: tuple[str, ...] = ()
+    withheld: str | None = None
     applied: int = 0
-    timestamps: tuple[tuple[Any, Any], ...] = ()
+    timestamps: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
-    @property
-    def guard_reason(self) -> str:
-        """Why the guard held the deletion back, for logs and metadata."""
-        share = len(self.missing) / self.table_rows if self.table_rows else 0.0
-        return (
-            f"the read would remove {len(self.missing)} of {self.table_rows} rows ({share:.0%}), "
-            f"more than {settings.MASS_DELETION_SHARE:.0%} of a table of at least "
-            f"{settings.MASS_DELETION_MIN_ROWS} rows: a key scoped to the wrong workspace or a "
-            "proxy serving a partial list looks like this. Nothing was deleted; run again with "
-            "`confirm_deletions: true` if the API really lost these rows."
-        )
+    def held_back(self, reason: str) -> "TableDeletions":
+        """This plan with its deletion of `missing` held back for `reason`."""
+        return replace(self, withheld=reason)
+
+    def without(self, ids: set[str]) -> "TableDeletions":
+        """This plan without the rows `ids` (the API still has them after all)."""
+        return replace(self, missing=tuple(i for i in self.missing if i not in ids))
 
 
 def is_mass_deletion(missing: int, table_rows: int) -> bool:
@@ -79,11 +91,34 @@ def is_mass_deletion(missing: int, table_rows: int) -> bool:
     )
 
 
+def _guard_reason(missing: int, base: int, returned: int) -> str | None:
+    """Why the guard holds a deletion back, or None when it lets it through."""
+    advice = (
+        "a key scoped to the wrong workspace or a proxy serving a partial list looks like "
+        "this. Nothing was deleted; run again with `confirm_deletions: true` if the API really "
+        "lost these rows."
+    )
+    if returned == 0:
+        return f"the read returned no rows at all but would remove {missing}: {advice}"
+    if missing >= base > 1:
+        # A table of any size whose every row is gone at once: another workspace's list, say.
+        return f"the read would remove every one of the {base} rows the table held: {advice}"
+    if is_mass_deletion(missing, base):
+        return (
+            f"the read would remove {missing} of {base} rows ({missing / base:.0%}), more than "
+            f"{settings.MASS_DELETION_SHARE:.0%} of a table of at least "
+            f"{settings.MASS_DELETION_MIN_ROWS} rows: {advice}"
+        )
+    return None
+
+
 def plan_deletions(
     pipeline: dlt.Pipeline,
     seen: dict[str, set[str]],
     complete: Iterable[str],
+    held_before: dict[str, set[str]],
     *,
+    mode: str,
     confirmed: bool,
 ) -> dict[str, TableDeletions]:
     """Compare each completely read table with the ids its read returned.
@@ -92,6 +127,8 @@ def plan_deletions(
         pipeline: The pipeline whose destination holds the tables.
         seen: Ids each resource returned in this run.
         complete: Tables whose read was complete.
+        held_before: Ids each table held before this run's load.
+        mode: `delete` or `flag`.
         confirmed: The run confirms deletions the guard would hold back.
     """
     plans: dict[str, TableDeletions] = {}
@@ -100,45 +137,101 @@ def plan_deletions(
             qualified = client.make_qualified_table_name(table)
             try:
                 with client.execute_query(
-                    f"SELECT id, created_at, updated_at FROM {qualified} WHERE {DELETED_AT} IS NULL"
+                    f"SELECT id, created_at, updated_at, {DELETED_AT} FROM {qualified}"
                 ) as cursor:
-                    held = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+                    rows = cursor.fetchall()
             except DatabaseUndefinedRelation:
                 continue  # dlt created no table: the endpoint never returned a row
             returned = seen.get(table, set())
-            missing = tuple(sorted(row_id for row_id in held if row_id not in returned))
+            live = [row[0] for row in rows if row[3] is None]
+            missing = tuple(sorted(row_id for row_id in live if row_id not in returned))
+            purge = ()
+            if mode == settings.DELETIONS_DELETE:
+                purge = tuple(
+                    sorted(r[0] for r in rows if r[3] is not None and r[0] not in returned)
+                )
+            before = held_before.get(table, set())
+            base = sum(1 for row_id in live if row_id in before)
+            reason = _guard_reason(len(missing), base, len(returned)) if missing else None
             plans[table] = TableDeletions(
                 table=table,
-                table_rows=len(held),
+                table_rows=len(live),
+                base_rows=base,
                 missing=missing,
-                withheld=bool(missing)
-                and not confirmed
-                and is_mass_deletion(len(missing), len(held)),
-                timestamps=tuple(held[row_id] for row_id in missing),
+                purge=purge,
+                withheld=None if confirmed else reason,
+                timestamps={row[0]: (row[1], row[2]) for row in rows},
             )
     return plans
 
 
+def responses_still_there(
+    client: RESTClient, ids: tuple[str, ...]
+) -> tuple[set[str], bool, str | None]:
+    """Ask the API for responses a full read did not return: which does it still have?
+
+    Offset paging is not a snapshot: a response deleted in the API while the read runs shifts
+    the later ones up a place, and the one at the next page boundary is never read. So before a
+    missing response is deleted, the API is asked for it by id (`GET /responses/{id}`): one
+    request each, or, past `VERIFY_LIMIT`, for a random sample of that many.
+
+    Returns:
+        The ids the API still has, whether only a sample was asked, and why the check could not
+        be made (an error the retries did not overcome), or None.
+    """
+    sampled = len(ids) > VERIFY_LIMIT
+    asked = random.sample(list(ids), VERIFY_LIMIT) if sampled else list(ids)
+    still = set()
+    for response_id in asked:
+        response = client.get(f"{settings.RESPONSES_PATH}/{quote(response_id, safe='')}")
+        if response.status_code == 200:
+            still.add(response_id)
+        elif not _is_gone(response):
+            return (
+                still,
+                sampled,
+                f"GET {settings.RESPONSES_PATH}/<id> answered HTTP {response.status_code}",
+            )
+    return still, sampled, None
+
+
+def _is_gone(response: Response) -> bool:
+    """A 404, or Formbricks 2.x's answer for a response that does not exist (401 `unauthorized`:
+    its route turns a missing response into that error)."""
+    if response.status_code == 404:
+        return True
+    if response.status_code != 401:
+        return False
+    try:
+        return response.json().get("code") == "unauthorized"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _doomed(plan: TableDeletions) -> tuple[str, ...]:
+    """The rows a plan deletes: the missing ones unless held back, and flagged ones to purge."""
+    return (() if plan.withheld else plan.missing) + plan.purge
+
+
 def _tombstones(plan: TableDeletions, at: datetime) -> DltResource:
-    """One row per missing id carrying `deleted_at`: merged, dlt's hard delete removes each row
+    """One row per doomed id carrying `deleted_at`: merged, dlt's hard delete removes each row
     and its nested rows."""
-    table = plan.table
 
     def rows() -> Iterator[list[dict[str, Any]]]:
         yield [
             {
                 settings.PRIMARY_KEY: row_id,
-                "created_at": created_at,
-                "updated_at": updated_at,
+                "created_at": plan.timestamps[row_id][0],
+                "updated_at": plan.timestamps[row_id][1],
                 DELETED_AT: at,
             }
-            for row_id, (created_at, updated_at) in zip(plan.missing, plan.timestamps, strict=True)
+            for row_id in _doomed(plan)
         ]
 
     return dlt.resource(
         rows,
-        name=table,
-        table_name=table,
+        name=plan.table,
+        table_name=plan.table,
         write_disposition="merge",
         primary_key=settings.PRIMARY_KEY,
         columns={DELETED_AT: {"data_type": "timestamp", "hard_delete": True}},
@@ -151,17 +244,18 @@ def apply_deletions(
     """Delete (or flag) the missing rows of every plan the guard did not hold back.
 
     Returns:
-        The plans with `applied` set.
+        The plans with `applied` set: the rows deleted or flagged.
     """
-    due = {table: plan for table, plan in plans.items() if plan.missing and not plan.withheld}
+    due = {table: plan for table, plan in plans.items() if _doomed(plan)}
     if due and mode == settings.DELETIONS_DELETE:
         pipeline.run([_tombstones(plan, at) for plan in due.values()])
     elif due:
         with pipeline.sql_client() as client:
             for table, plan in due.items():
                 qualified = client.make_qualified_table_name(table)
-                for start in range(0, len(plan.missing), FLAG_BATCH):
-                    batch = plan.missing[start : start + FLAG_BATCH]
+                doomed = _doomed(plan)
+                for start in range(0, len(doomed), FLAG_BATCH):
+                    batch = doomed[start : start + FLAG_BATCH]
                     marks = ", ".join(["%s"] * len(batch))
                     client.execute_sql(
                         f"UPDATE {qualified} SET {DELETED_AT} = %s "
@@ -170,13 +264,6 @@ def apply_deletions(
                         *batch,
                     )
     return {
-        table: TableDeletions(
-            table=plan.table,
-            table_rows=plan.table_rows,
-            missing=plan.missing,
-            withheld=plan.withheld,
-            applied=len(plan.missing) if table in due else 0,
-            timestamps=plan.timestamps,
-        )
+        table: replace(plan, applied=len(_doomed(plan)) if table in due else 0)
         for table, plan in plans.items()
     }

@@ -1,5 +1,10 @@
 """The analytics built on the raw tables: four SQL tables in schema `analytics_marts`.
 
+Every figure counts only responses of surveys that are still there: a survey deleted in the API
+takes its responses with it (Formbricks cascades), but the raw responses leave only at the next
+full refresh, and until then they must not count anywhere. Rows flagged with `deleted_at`
+(ANALYTICS_DELETIONS=flag) are read as absent.
+
 Each is an asset downstream of exactly the raw tables its SQL reads, so the lineage graph runs
 from the API to the answers. Answers come from the long table `responses__answers` (one row per
 response and question) and question types from `surveys__questions`, so the SQL needs no
@@ -119,10 +124,12 @@ ORDER BY s.id
 DAILY_SURVEY_RESPONSES = f"""
 WITH {_QUESTIONS}, {_NPS_ANSWERS},
 days AS (
-    SELECT CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS day, survey_id,
+    SELECT CAST(r.created_at AT TIME ZONE 'UTC' AS DATE) AS day, r.survey_id,
            count(*) AS responses_created,
-           count(*) FILTER (WHERE finished) AS responses_finished
-    FROM {RAW}.responses r GROUP BY 1, 2
+           count(*) FILTER (WHERE r.finished) AS responses_finished
+    FROM {RAW}.responses r
+    JOIN {RAW}.surveys s ON s.id = r.survey_id
+    GROUP BY 1, 2
 ),
 nps AS (
     SELECT CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS day, survey_id,
@@ -143,8 +150,10 @@ PERSON_ENGAGEMENT = f"""
 WITH {_QUESTIONS}, {_NPS_ANSWERS},
 per_person AS (
     SELECT {PERSON_ID} AS person_id, count(*) AS responses,
-           min(created_at) AS first_response_at, max(created_at) AS last_response_at
-    FROM {RAW}.responses r WHERE {PERSON_ID} IS NOT NULL GROUP BY {PERSON_ID}
+           min(r.created_at) AS first_response_at, max(r.created_at) AS last_response_at
+    FROM {RAW}.responses r
+    JOIN {RAW}.surveys s ON s.id = r.survey_id
+    WHERE {PERSON_ID} IS NOT NULL GROUP BY {PERSON_ID}
 ),
 latest_nps AS (
     SELECT person_id, score,
@@ -351,7 +360,14 @@ def _scalar(client: Any, sql: str, *args: Any) -> Any:
         return cursor.fetchone()[0]
 
 
-def _headline_figures(client: Any, now: datetime, flagged: set[str]) -> dict[str, Any]:
+# Responses of the last day, of surveys still there (fitted by `_with_sources` like the marts).
+RESPONSES_SINCE = (
+    f"SELECT count(*) FROM {RAW}.responses r JOIN {RAW}.surveys s ON s.id = r.survey_id "
+    "WHERE r.created_at >= %s"
+)
+
+
+def _headline_figures(client: Any, now: datetime, responses_since: str) -> dict[str, Any]:
     """Account-wide figures, recorded as numeric metadata so the UI plots their trend."""
     totals = f"""
         SELECT sum(responses), sum(finished_responses), sum(nps_answers),
@@ -359,12 +375,7 @@ def _headline_figures(client: Any, now: datetime, flagged: set[str]) -> dict[str
         FROM {MARTS}.survey_summary"""
     with client.execute_query(totals) as cursor:
         responses, finished, nps_answers, promoters, detractors = cursor.fetchone()
-    responses_last_day = _scalar(
-        client,
-        f"SELECT count(*) FROM {RAW}.responses r WHERE created_at >= %s"
-        + (f" AND {DELETED_AT} IS NULL" if "responses" in flagged else ""),
-        now - timedelta(1),
-    )
+    responses_last_day = _scalar(client, responses_since, now - timedelta(1))
     figures: dict[str, Any] = {
         "responses_total": MetadataValue.int(int(responses or 0)),
         "responses_last_day": MetadataValue.int(int(responses_last_day)),
@@ -414,7 +425,8 @@ def analytics_marts(
                 )
             )
             if table == "survey_summary":
-                metadata.update(_headline_figures(client, datetime.now(UTC), flagged))
+                since = _with_sources(RESPONSES_SINCE, existing, legacy_person, flagged)
+                metadata.update(_headline_figures(client, datetime.now(UTC), since))
             yield MaterializeResult(asset_key=key, metadata=metadata)
 
 

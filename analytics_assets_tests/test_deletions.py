@@ -448,3 +448,173 @@ def test_the_sample_loses_tied_rows_to_plain_offset_paging() -> None:
             ).json()["data"]
             seen.update(record["id"] for record in page)
     assert len(seen) < 310
+
+
+# ----------------------------------------------------------------------------- what reads can miss
+
+
+def test_a_key_of_another_workspace_deletes_nothing(tmp_path: Path) -> None:
+    """The key now reads another workspace of the same size: every row would go, table by
+    table, although the load doubled each table first."""
+    ours = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    theirs = SampleDataset.generate(seed=8, responses=120, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with DagsterInstance.ephemeral() as instance:
+        with SampleApiServer(dataset=ours, api_key=TEST_API_KEY) as server:
+            assert _run(_resources(server, tmp_path), instance).success
+        with SampleApiServer(dataset=theirs, api_key=TEST_API_KEY) as server:
+            result = _run(_resources(server, tmp_path), instance, FULL_REFRESH)
+    assert result.success
+    assert set(_deleted(result).values()) == {0}
+    for table in settings.RESOURCES:
+        assert set(api_ids(ours, table)) <= set(table_ids(duckdb_path, table)), table
+    assert not any(e.passed for e in result.get_asset_check_evaluations()
+                   if e.check_name == DELETIONS_CHECK)  # fmt: skip
+
+
+def test_formbricks_2_people_cut_at_30_are_never_a_complete_read(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW, release=2)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        first = dataset.rows("people")[0]["id"]
+        dataset.delete("people", [first])  # the 31st person moves up into the 30 served
+        result = _run(resources, instance)
+    assert result.success
+    people = table_ids(duckdb_path, "identified_peoples")
+    assert len(people) == 31 and first in people
+    metadata = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[-1] == "identified_peoples"
+    )
+    assert metadata["complete_read"].value is False and metadata["rows_deleted"].value == 0
+
+
+def test_a_response_the_read_missed_while_the_list_changed_is_not_deleted(
+    tmp_path: Path,
+) -> None:
+    """The three newest responses are deleted after the first page of the full read: the later
+    ones move up three places, and the three at the first page boundary are never read. The API,
+    asked for each missing one, still has them, so nothing goes; the next full refresh removes
+    the three deleted ones (the first page had still returned them)."""
+    dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        rows = dataset.rows("responses")
+        newest, skipped = [r["id"] for r in rows[:3]], [r["id"] for r in rows[100:103]]
+
+        def delete_between_pages(path: str, query: dict[str, str]) -> None:
+            if path.endswith(settings.RESPONSES_PATH) and query.get("skip") == "100":
+                server.on_request(None)
+                dataset.delete("responses", newest)
+
+        server.on_request(delete_between_pages)
+        changed = _run(resources, instance, FULL_REFRESH)
+        asked = sorted(
+            r.path.rsplit("/", 1)[-1] for r in server.requests if "/responses/" in r.path
+        )
+        assert changed.success
+        assert _deleted(changed)["responses"] == 0
+        assert asked == sorted(skipped)
+        assert set(skipped) | set(newest) <= set(table_ids(duckdb_path, "responses"))
+
+        settled = _run(resources, instance, FULL_REFRESH)
+    assert _deleted(settled)["responses"] == 3
+    assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
+
+
+def test_missing_responses_the_api_cannot_confirm_are_kept(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        gone = [r["id"] for r in dataset.rows("responses")[50:52]]
+        dataset.delete("responses", gone)
+        server.queue_fault(f"{settings.RESPONSES_PATH}/{gone[0]}", 500, times=-1)
+        result = _run(resources, instance, FULL_REFRESH)
+    assert result.success
+    assert set(gone) <= set(table_ids(duckdb_path, "responses"))
+    check = next(
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.path[-1] == "responses" and e.check_name == DELETIONS_CHECK
+    )
+    assert not check.passed and "could not confirm" in check.description
+
+
+def test_a_sync_does_not_clear_what_the_full_refresh_held_back(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=100, now=FIXED_NOW)
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance).success
+        dataset.delete("responses", [r["id"] for r in dataset.rows("responses")[5:95]])
+        assert _run(resources, instance, FULL_REFRESH).success
+        sync = _run(resources, instance)
+    check = next(
+        e
+        for e in sync.get_asset_check_evaluations()
+        if e.asset_key.path[-1] == "responses" and e.check_name == DELETIONS_CHECK
+    )
+    assert not check.passed and "90 rows the API no longer returns were kept" in check.description
+
+
+def test_switching_from_flag_to_delete_purges_the_flagged_rows(tmp_path: Path) -> None:
+    dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        assert _run(_resources(server, tmp_path, "flag"), instance).success
+        webhook = dataset.rows("webhooks")[0]["id"]
+        dataset.delete("webhooks", [webhook])
+        assert _run(_resources(server, tmp_path, "flag"), instance).success
+        assert webhook in table_ids(duckdb_path, "webhooks")
+        purged = _run(_resources(server, tmp_path, "delete"), instance)
+    assert _deleted(purged)["webhooks"] == 1
+    assert table_ids(duckdb_path, "webhooks") == api_ids(dataset, "webhooks")
+
+
+def test_responses_of_a_deleted_survey_leave_the_analytics_at_the_next_sync(
+    tmp_path: Path,
+) -> None:
+    """The raw responses stay until the full refresh; no analytics count them meanwhile."""
+    dataset = handmade_dataset()
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    everything = [analytics_api_assets, analytics_marts]
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = _resources(server, tmp_path)
+        assert _run(resources, instance, assets=everything).success
+        dataset.delete("surveys", ["S2"])
+        assert _run(resources, instance, assets=everything).success
+    assert "r5" in table_ids(duckdb_path, "responses")
+    days = query(
+        duckdb_path, "SELECT DISTINCT survey_id FROM analytics_marts.daily_survey_responses"
+    )
+    assert days == [("S1",)]
+    # P2 answered r2 in S1 (NPS 9) and r5, r6 in S2.
+    assert query(
+        duckdb_path,
+        "SELECT responses, latest_nps FROM analytics_marts.person_engagement "
+        "WHERE person_id = 'P2'",
+    ) == [(1, 9)]

@@ -761,6 +761,12 @@ class SampleDataset:
             self._derived[parts] = self._derived_ids.cuid()
         return self._derived[parts]
 
+    def response(self, response_id: str) -> dict[str, Any] | None:
+        """One response as the API serves it, or None if there is no such response."""
+        with self._lock:
+            position = self._response_position.get(response_id)
+            return None if position is None else json.loads(self._response_bodies[position])
+
     def has_survey(self, survey_id: str) -> bool:
         """Whether a survey with this id exists."""
         return survey_id in self._surveys_by_id

@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -90,6 +91,8 @@ _NOT_AUTHENTICATED = _json_bytes(
     }
 )
 _TOO_MANY_REQUESTS = _error_body(429)
+# GET of one response by id (`responses/[responseId]/route.ts`).
+_ONE_RESPONSE = "/v1/management/responses/"
 _NOT_FOUND = _error_body(404)
 # `getIsContactsEnabled` false: the community edition, after the key was accepted.
 CONTACTS_REFUSED_MESSAGE = "Contacts are only enabled for Enterprise Edition, please upgrade."
@@ -206,6 +209,7 @@ class SampleApiServer:
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
         self._faults: list[FaultSpec] = []
+        self._hook: Callable[[str, dict[str, str]], None] | None = None
         self._hits: dict[str, deque[float]] = {}
 
     # ----------------------------------------------------------------------------- lifecycle
@@ -359,6 +363,15 @@ class SampleApiServer:
         with self._lock:
             self._faults.append(spec)
 
+    def on_request(self, hook: Callable[[str, dict[str, str]], None] | None) -> None:
+        """Call `hook(path, query)` as each API request arrives, before it is answered.
+
+        Lets a test change the data while a client reads it, as users of the real API do (a
+        response deleted between two pages, say). None removes the hook.
+        """
+        with self._lock:
+            self._hook = hook
+
     def clear_faults(self) -> None:
         """Drop every queued fault."""
         with self._lock:
@@ -405,6 +418,10 @@ class SampleApiServer:
     def _answer_api(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
     ) -> _Reply:
+        with self._lock:
+            hook = self._hook
+        if hook is not None:
+            hook(path, query)
         fault = self._take_fault(path, query)
         if fault is not None:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
@@ -421,6 +438,13 @@ class SampleApiServer:
         # whatever the key.
         route = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
         endpoint = self.routes.get(route) if route is not None else None
+        response_id = None
+        if (
+            route is not None
+            and route.startswith(_ONE_RESPONSE)
+            and "/" not in route[len(_ONE_RESPONSE) :]
+        ):
+            endpoint, response_id = "response", unquote(route[len(_ONE_RESPONSE) :])
         if endpoint is None:
             return _Reply(404, NOT_FOUND_PAGE, content_type=NOT_FOUND_CONTENT_TYPE)
         key = headers.get("x-api-key")
@@ -440,9 +464,25 @@ class SampleApiServer:
             # The sample is read-only; the real routes have POST too, but no client here uses it.
             message = f"The HTTP {method} method is not supported by this route."
             return _Reply(405, _error_body(405, message, {"allowed_methods": ["GET"]}))
+        if response_id is not None:
+            return self._one_response(response_id)
         if endpoint != "responses":
             return _Reply(200, self.dataset.table_body(endpoint))
         return self._responses_page(query)
+
+    def _one_response(self, response_id: str) -> _Reply:
+        """`GET /responses/{id}`: the record, or what the release says of one it does not have."""
+        record = self.dataset.response(response_id)
+        if record is not None:
+            return _Reply(200, _json_bytes({"data": record}))
+        if self.dataset.release < 3:
+            # 2.7 turns a missing response into "Unauthorized" (`fetchAndValidateResponse`).
+            message = "You are not authorized to access this resource"
+            return _Reply(
+                401, _json_bytes({"code": "unauthorized", "message": message, "details": {}})
+            )
+        details = {"resource_id": response_id, "resource_type": "Response"}
+        return _Reply(404, _error_body(404, "Response not found", details))
 
     def _responses_page(self, query: dict[str, str]) -> _Reply:
         numbers: dict[str, int | None] = {}
