@@ -244,6 +244,17 @@ def _generation_metadata(availability: Availability, resource: str) -> dict[str,
     return metadata
 
 
+def _rows_read(
+    table: str, availability: Availability, normalized: dict[str, int], config: IngestionConfig
+) -> int:
+    """Rows read and merged: distinct ids where every row read is merged (a re-read tie group
+    counts twice in dlt's figures), else dlt's count (an incremental sync's cursor filters the
+    rows of the last page before they are merged)."""
+    if table in availability.seen and (config.full_refresh or table != settings.PAGED_RESOURCE):
+        return len(availability.seen[table])
+    return normalized.get(table, 0)
+
+
 def _complete_reads(
     availability: Availability, table_names: list[str], full_refresh: bool
 ) -> list[str]:
@@ -450,13 +461,8 @@ def analytics_api_assets(
             table_changes = replace(table_changes, row_count=table_changes.row_count - deleted)
         metadata = {
             **(result.metadata or {}),
-            # Distinct rows: a re-read tie group would count some responses twice in dlt's counts.
             **_load_metadata(
-                table_name,
-                table_changes,
-                len(availability.seen[table_name])
-                if table_name in availability.seen
-                else rows_read.get(table_name, 0),
+                table_name, table_changes, _rows_read(table_name, availability, rows_read, config)
             ),
             **_generation_metadata(availability, table_name),
             **_deletion_metadata(deletions.get(table_name)),
