@@ -116,7 +116,8 @@ def explain_load_failure(
             if status == 429:
                 return AnalyticsLoadError(
                     f"{endpoint}: the API kept answering HTTP 429 (rate limited) after {attempts} "
-                    "attempts. Lower analytics_api.requests_per_minute, or run again later. "
+                    f"attempts. Lower {settings.ENV_API_REQUESTS_PER_MINUTE} "
+                    "(analytics_api.requests_per_minute), or run again later. "
                     f"{nothing_lost}"
                 )
             if status >= 500:

@@ -49,6 +49,22 @@ __all__ = [
 ]
 
 
+def _whole_number(value: int | None, env: str, field: str, default: int, *, minimum: int) -> int:
+    """A whole-number setting: the resource field if set, else the environment, else `default`."""
+    if value is None:
+        raw = (EnvVar(env).get_value("") or "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or int(raw) < minimum:
+            raise AnalyticsConfigurationError(
+                f"{env}={raw!r} must be a whole number of at least {minimum}."
+            )
+        return int(raw)
+    if value < minimum:
+        raise AnalyticsConfigurationError(f"{field} must be at least {minimum}; got {value}.")
+    return value
+
+
 class AnalyticsApiResource(ConfigurableResource):
     """Connection to the analytics (Formbricks-style) management API.
 
@@ -65,8 +81,12 @@ class AnalyticsApiResource(ConfigurableResource):
     api_key: str = Field(
         description=f"Management API key, sent as `x-api-key` (from `{settings.ENV_API_KEY}`)."
     )
-    page_size: int = Field(
-        default=settings.DEFAULT_PAGE_SIZE, description="Responses requested per page (`limit`)."
+    page_size: int | None = Field(
+        default=None,
+        description=(
+            "Responses requested per page (`limit`). Unset means "
+            f"`${settings.ENV_API_PAGE_SIZE}`, else {settings.DEFAULT_PAGE_SIZE}."
+        ),
     )
     max_retries: int = Field(
         default=settings.DEFAULT_MAX_RETRIES,
@@ -95,11 +115,13 @@ class AnalyticsApiResource(ConfigurableResource):
             "responses, so recent edits (finished later, tagged) are merged."
         ),
     )
-    requests_per_minute: int = Field(
-        default=settings.DEFAULT_REQUESTS_PER_MINUTE,
+    requests_per_minute: int | None = Field(
+        default=None,
         description=(
             "Client-side request budget, shared by every run and sensor using the same budget "
-            "file (the API allows 100 a minute per key). 0 turns the budget off."
+            "file (the hosted API allows 100 a minute per key). 0 turns the budget off. Unset "
+            f"means `${settings.ENV_API_REQUESTS_PER_MINUTE}`, else "
+            f"{settings.DEFAULT_REQUESTS_PER_MINUTE}."
         ),
     )
     request_budget_period_seconds: float = Field(
@@ -138,6 +160,26 @@ class AnalyticsApiResource(ConfigurableResource):
             )
         return base_url
 
+    def resolved_page_size(self) -> int:
+        """Responses per page: the field, else `ANALYTICS_API_PAGE_SIZE`, else 100."""
+        return _whole_number(
+            self.page_size,
+            settings.ENV_API_PAGE_SIZE,
+            "analytics_api.page_size",
+            settings.DEFAULT_PAGE_SIZE,
+            minimum=1,
+        )
+
+    def resolved_requests_per_minute(self) -> int:
+        """The request budget: the field, else `ANALYTICS_API_REQUESTS_PER_MINUTE`, else 100."""
+        return _whole_number(
+            self.requests_per_minute,
+            settings.ENV_API_REQUESTS_PER_MINUTE,
+            "analytics_api.requests_per_minute",
+            settings.DEFAULT_REQUESTS_PER_MINUTE,
+            minimum=0,
+        )
+
     def resolved_generation(self) -> str:
         """`auto`, `legacy` or `current`: the field, else `ANALYTICS_API_GENERATION`, else auto."""
         raw = self.api_generation
@@ -162,12 +204,12 @@ class AnalyticsApiResource(ConfigurableResource):
             instance_dir: The Dagster instance's folder, where the budget file lives by default.
             max_wait_seconds: Longest wait for the budget; None waits as long as it takes.
         """
-        if self.requests_per_minute < 0 or self.request_budget_period_seconds <= 0:
+        requests_per_minute = self.resolved_requests_per_minute()
+        if self.request_budget_period_seconds <= 0:
             raise AnalyticsConfigurationError(
-                "analytics_api.requests_per_minute must be 0 (off) or more, and "
-                "request_budget_period_seconds more than 0."
+                "analytics_api.request_budget_period_seconds must be more than 0."
             )
-        if self.requests_per_minute == 0:
+        if requests_per_minute == 0:
             return None
         if self.request_budget_path:
             path = Path(self.request_budget_path).expanduser()
@@ -175,7 +217,7 @@ class AnalyticsApiResource(ConfigurableResource):
             folder = instance_dir or os.environ.get("DAGSTER_HOME") or Path.cwd() / "data"
             path = Path(folder) / settings.REQUEST_BUDGET_FILE
         return RequestBudget(
-            requests=self.requests_per_minute,
+            requests=requests_per_minute,
             period_seconds=self.request_budget_period_seconds,
             state_path=path.resolve(),
             max_wait_seconds=max_wait_seconds,
@@ -244,15 +286,12 @@ class AnalyticsApiResource(ConfigurableResource):
                 "analytics_api.responses_lookback_hours must be 0 or more; "
                 f"got {self.responses_lookback_hours}."
             )
-        if self.page_size < 1:
-            raise AnalyticsConfigurationError(
-                f"analytics_api.page_size must be at least 1; got {self.page_size}."
-            )
+        page_size = self.resolved_page_size()
         return build_source(
             self.validated_base_url(),
             self.validated_api_key(),
             session=session,
-            page_size=self.page_size,
+            page_size=page_size,
             responses_lookback_seconds=(
                 None if full_refresh else self.responses_lookback_hours * 3600
             ),

@@ -125,7 +125,10 @@ NULLABLE_OBJECT_FIELDS: Final = ("contact", "person")
 # The long answers table: `responses.answers` as dlt's child table `responses__answers`.
 ANSWERS_FIELD: Final = "answers"
 
-# Paging of /responses: offset paging with `limit` and `skip`, no total count.
+# Paging of /responses: offset paging with `limit` and `skip`, no total count. The original
+# config's 100 stays the default: the API sets no maximum, but nothing promises a proxy in front
+# of it accepts more (see the README's Performance section).
+ENV_API_PAGE_SIZE: Final = "ANALYTICS_API_PAGE_SIZE"
 DEFAULT_PAGE_SIZE: Final = 100
 LIMIT_PARAM: Final = "limit"
 OFFSET_PARAM: Final = "skip"
@@ -193,6 +196,7 @@ DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300
 
 # Client-side request budget (the API allows 100 requests a minute per key), kept in a SQLite
 # file that every process of one Dagster instance shares: runs and the sensor alike.
+ENV_API_REQUESTS_PER_MINUTE: Final = "ANALYTICS_API_REQUESTS_PER_MINUTE"
 DEFAULT_REQUESTS_PER_MINUTE: Final = 100
 REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"
 

@@ -190,3 +190,34 @@ def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
         or "ANALYTICS_DUCKDB_PATH" in failure.message
     )
     assert sample_api.request_count() == 0
+
+
+def test_page_size_and_request_budget_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, sample_api: SampleApiServer, resources: dict
+) -> None:
+    from analytics_assets.errors import AnalyticsConfigurationError
+    from analytics_assets.resources import AnalyticsApiResource
+
+    monkeypatch.setenv(settings.ENV_API_PAGE_SIZE, "1000")
+    monkeypatch.setenv(settings.ENV_API_REQUESTS_PER_MINUTE, "0")
+    resources["analytics_api"] = AnalyticsApiResource(
+        base_url=sample_api.base_url, api_key=TEST_API_KEY
+    )
+    assert resources["analytics_api"].request_budget(None) is None
+
+    _materialize_all(resources)
+
+    pages = [r.query for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)]
+    # 2,345 responses: two full pages of 1,000 and a short one.
+    assert pages == [{"limit": "1000", "skip": str(skip)} for skip in (0, 1000, 2000)]
+    # A resource field wins over the environment; a bad value names its setting.
+    assert (
+        AnalyticsApiResource(base_url="http://x", api_key="k", page_size=50).resolved_page_size()
+        == 50
+    )
+    monkeypatch.setenv(settings.ENV_API_PAGE_SIZE, "0")
+    with pytest.raises(AnalyticsConfigurationError, match=settings.ENV_API_PAGE_SIZE):
+        AnalyticsApiResource(base_url="http://x", api_key="k").resolved_page_size()
+    monkeypatch.setenv(settings.ENV_API_REQUESTS_PER_MINUTE, "lots")
+    with pytest.raises(AnalyticsConfigurationError, match=settings.ENV_API_REQUESTS_PER_MINUTE):
+        AnalyticsApiResource(base_url="http://x", api_key="k").resolved_requests_per_minute()
