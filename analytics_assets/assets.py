@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import dlt as dlt_library
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -27,12 +28,9 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
 )
-from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
-from dlt.common.configuration.accessors import config as dlt_config
-from dlt.common.runtime.collector import LogCollector
-from dlt.pipeline.pipeline import Pipeline
+from dlt import Pipeline
 from pydantic import Field
 
 from analytics_assets import settings
@@ -48,6 +46,7 @@ from analytics_assets.deletions import (
 )
 from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.generations import detect_generation
+from analytics_assets.metadata import table_metadata
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.source import build_source
 
@@ -92,7 +91,7 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
                 kinds={"dlt", settings.destination_kind()},
                 owners=settings.OWNERS,
                 metadata={
-                    **TableMetadataSet(table_name=f"{settings.DATASET_NAME}.{name}"),
+                    **table_metadata(table_name=f"{settings.DATASET_NAME}.{name}"),
                     "endpoint": settings.endpoint_label(name),
                 },
             )
@@ -139,7 +138,7 @@ ROWS_LOADED = "rows_loaded"
 def _load_metadata(table_name: str, changes: TableChanges, rows_read: int) -> dict[str, Any]:
     """Per-asset figures: rows in the table, rows read, and how many were new or changed."""
     return {
-        **TableMetadataSet(
+        **table_metadata(
             row_count=changes.row_count,
             table_name=f"{settings.DATASET_NAME}.{table_name}",
         ),
@@ -389,7 +388,9 @@ def analytics_api_assets(
     """Load the selected endpoints of the analytics API into the warehouse with dlt."""
     setting = analytics_api.resolved_generation()
     pipeline = warehouse.build_pipeline(
-        progress=LogCollector(log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log)
+        progress=dlt_library.progress.log(
+            log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log
+        )
     )
     table_names = [key.path[-1] for key in context.selected_asset_keys]
     windows = {}
@@ -405,7 +406,7 @@ def analytics_api_assets(
     with (
         analytics_api.open_session(instance_directory(context)) as session,
         warehouse.exclusive_load(pipeline, context.log),
-        dlt_config.values(
+        dlt_library.config.values(
             {
                 # Rows dlt's file writers hold per table before writing (default 5,000): with a
                 # dozen nested tables of wide rows, the buffers are most of normalize's memory.

@@ -31,13 +31,10 @@ from analytics_assets.checks import (
     build_freshness_checks,
     raw_table_checks,
 )
+from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
 from analytics_assets.marts import analytics_automation_sensor, analytics_marts
-from analytics_assets.resources import (
-    AnalyticsApiResource,
-    AnalyticsConfigurationError,
-    WarehouseResource,
-)
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.schedules import build_schedules
 from analytics_assets.sensors import build_new_responses_sensor
 

@@ -34,12 +34,12 @@ from dagster import (
     TableSchema,
     multi_asset,
 )
-from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 
 from analytics_assets import settings
 from analytics_assets.assets import asset_key_for
 from analytics_assets.columns import DELETED_AT
 from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.metadata import table_metadata
 from analytics_assets.resources import WarehouseResource
 
 RAW = f'"{settings.DATASET_NAME}"'
@@ -341,7 +341,7 @@ def _spec(table: str) -> AssetSpec:
         kinds={"sql", settings.destination_kind()},
         owners=settings.OWNERS,
         automation_condition=AutomationCondition.eager(),
-        metadata=dict(TableMetadataSet(table_name=f"{settings.MARTS_DATASET_NAME}.{table}")),
+        metadata=table_metadata(table_name=f"{settings.MARTS_DATASET_NAME}.{table}"),
     )
 
 
@@ -418,7 +418,7 @@ def analytics_marts(
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
             row_count = _scalar(client, f"SELECT count(*) FROM {MARTS}.{table}")
             metadata: dict[str, Any] = dict(
-                TableMetadataSet(
+                table_metadata(
                     row_count=int(row_count),
                     column_schema=_column_schema(client, table),
                     table_name=f"{settings.MARTS_DATASET_NAME}.{table}",

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import dlt
 import requests
 from dagster import ConfigurableResource, EnvVar
+from dlt import Pipeline
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.sql_client import SqlClientBase
-from dlt.pipeline.pipeline import Pipeline
 from dlt.sources import DltSource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
@@ -31,22 +31,14 @@ from requests import Session
 
 from analytics_assets import settings
 from analytics_assets.availability import Availability
+from analytics_assets.budget import RequestBudget
 from analytics_assets.contacts import AttributeKeys
 from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
 from analytics_assets.generations import parse_generation_setting
-from analytics_assets.source import (
-    RequestBudget,
-    build_retrying_session,
-    build_source,
-    close_session,
-)
+from analytics_assets.http_session import build_retrying_session, close_session
+from analytics_assets.source import build_source
 
-__all__ = [
-    "AnalyticsApiError",
-    "AnalyticsApiResource",
-    "AnalyticsConfigurationError",
-    "WarehouseResource",
-]
+__all__ = ["AnalyticsApiResource", "WarehouseResource"]
 
 
 def _whole_number(value: int | None, env: str, field: str, default: int, *, minimum: int) -> int:

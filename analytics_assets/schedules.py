@@ -5,19 +5,21 @@ Both start stopped, as Dagster's schedules do by default: switch them on in the 
 `dagster dev` starts for you) so they tick.
 """
 
-from dagster import DefaultScheduleStatus, ScheduleDefinition
-from dagster._utils.schedules import is_valid_cron_string
+from dagster import DagsterInvalidDefinitionError, DefaultScheduleStatus, ScheduleDefinition
 
+from analytics_assets import settings
+from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
-from analytics_assets.resources import AnalyticsConfigurationError
 
 
-def _checked_cron(cron: str, setting: str) -> str:
-    if not is_valid_cron_string(cron):
+def _schedule(name: str, cron: str, setting: str, **kwargs: object) -> ScheduleDefinition:
+    """A schedule on `cron`; Dagster's own check of the cron string, reported as our setting."""
+    try:
+        return ScheduleDefinition(name=name, cron_schedule=cron, **kwargs)  # type: ignore[arg-type]
+    except DagsterInvalidDefinitionError:
         raise AnalyticsConfigurationError(
             f"{setting}={cron!r} is not a cron string (e.g. '0 * * * *' for hourly)."
-        )
-    return cron
+        ) from None
 
 
 def build_schedules(sync_cron: str, full_refresh_cron: str) -> list[ScheduleDefinition]:
@@ -28,17 +30,19 @@ def build_schedules(sync_cron: str, full_refresh_cron: str) -> list[ScheduleDefi
         full_refresh_cron: When `analytics_api_full_refresh` runs (ANALYTICS_FULL_REFRESH_CRON).
     """
     return [
-        ScheduleDefinition(
-            name="analytics_api_sync_schedule",
+        _schedule(
+            "analytics_api_sync_schedule",
+            sync_cron,
+            settings.ENV_SYNC_CRON,
             job=analytics_api_sync,
-            cron_schedule=_checked_cron(sync_cron, "ANALYTICS_SYNC_CRON"),
             default_status=DefaultScheduleStatus.STOPPED,
             description="Incremental sync of the analytics API.",
         ),
-        ScheduleDefinition(
-            name="analytics_api_full_refresh_schedule",
+        _schedule(
+            "analytics_api_full_refresh_schedule",
+            full_refresh_cron,
+            settings.ENV_FULL_REFRESH_CRON,
             job=analytics_api_full_refresh,
-            cron_schedule=_checked_cron(full_refresh_cron, "ANALYTICS_FULL_REFRESH_CRON"),
             default_status=DefaultScheduleStatus.STOPPED,
             description="Full re-read and merge of the analytics API.",
         ),

@@ -21,11 +21,8 @@ from dagster import (
 
 from analytics_assets import settings
 from analytics_assets.assets import asset_key_for, instance_directory
-from analytics_assets.resources import (
-    AnalyticsApiError,
-    AnalyticsApiResource,
-    AnalyticsConfigurationError,
-)
+from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
+from analytics_assets.resources import AnalyticsApiResource
 
 RESPONSES_AND_DOWNSTREAM = AssetSelection.assets(
     asset_key_for(settings.PAGED_RESOURCE)

@@ -1,32 +1,19 @@
 """The dlt source for the analytics API: one typed `rest_api` config, built from its arguments.
 
-`build_source` is the only place the API key meets dlt. It returns a
-`rest_api_source` with six resources, one per endpoint, that merge on `id`, reading the paths
-of the API generation the server speaks (`generations.py`): on Formbricks 3.0 and later, people
-and attribute classes come from the contacts endpoints (`contacts.py`). Paging, retries and
-column hints come from `settings.py` and `columns.py`.
-
-Written by hand because dlt has no setting for them: `NewestFirstPaginator` (`paging.py`)
-stops at the first short page (dlt's offset paginator stops only at an empty page
-or a total, and this API sends no total) and re-reads groups of responses that share a
-`createdAt` and straddle a page, and each endpoint's `EndpointGuard` refuses bodies
-that are not the API's envelope (dlt would load nothing and report success) and decides what a
-403 or 404 means (`availability.py`). The retry session is dlt's own `Client`, configured with
-this project's policy, with requests-ratelimiter's adapter mounted for the client-side request
-budget; its adapters give a 429 without Retry-After the API's window as one.
+`build_source` is the only place the API key meets dlt. It returns a `rest_api_source` with six
+resources, one per endpoint, that merge on `id`, reading the paths of the API generation the
+server speaks (`generations.py`): on Formbricks 3.0 and later, people and attribute classes come
+from the contacts endpoints (`contacts.py`). The parts it assembles each have a module of their
+own: paging (`paging.py`), the HTTP session with the retry policy and the request budget
+(`http_session.py`, `budget.py`), each endpoint's response hook with the envelope check and
+what a 403 or 404 means (`availability.py`, `envelope.py`), the answers' long form
+(`answers.py`), and the constants and declared columns (`settings.py`, `columns.py`).
 """
 
-import json
-import math
-import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import orjson
 from dlt.common.jsonpath import compile_path
 from dlt.sources import DltSource
-from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.rest_api import rest_api_source
@@ -36,14 +23,10 @@ from dlt.sources.rest_api.typing import (
     IncrementalConfig,
     RESTAPIConfig,
 )
-from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
-from requests import PreparedRequest, Response, Session
-from requests.adapters import HTTPAdapter
-from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
-from requests_ratelimiter import LimiterAdapter
-from requests_ratelimiter.buckets import HostBucketFactory
+from requests import Session
 
 from analytics_assets import settings
+from analytics_assets.answers import drop_null_objects, with_answers
 from analytics_assets.availability import Availability, EndpointGuard
 from analytics_assets.columns import answers_table_hints, survey_questions_hints, table_columns
 from analytics_assets.contacts import (
@@ -51,245 +34,8 @@ from analytics_assets.contacts import (
     attribute_classes_resource,
     identified_peoples_resource,
 )
+from analytics_assets.http_session import build_retrying_session
 from analytics_assets.paging import NewestFirstPaginator
-
-# Longest wait for the request budget's leak thread to stop (it wakes every 0.3 s).
-LEAK_THREAD_JOIN_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class RequestBudget:
-    """A client-side request budget shared by every process that uses the same state file.
-
-    Attributes:
-        requests: Requests allowed per period.
-        period_seconds: Length of the rolling window.
-        state_path: SQLite file holding the budget, shared between processes (runs and sensor).
-        max_wait_seconds: Longest wait for the budget before a request gives up; None waits.
-    """
-
-    requests: int
-    period_seconds: float
-    state_path: Path
-    max_wait_seconds: float | None = None
-
-
-def _budget_window_ms(period_seconds: float) -> int:
-    """The budget's window: the API's, plus a margin (2%, at least 0.25 s).
-
-    A token is taken when a request leaves; the API counts it when it arrives. Without the
-    margin, a request held up in between (a busy machine, a slow network) lands inside the
-    API's next window together with a full window's worth of later requests, and meets a 429.
-    """
-    period_ms = Duration.SECOND * period_seconds
-    return int(period_ms + max(250, 0.02 * period_ms))
-
-
-class _RateLimitWindowMixin:
-    """Gives a 429 without `Retry-After` the API's window as its `Retry-After`.
-
-    The API's 429 says nothing about when to come back, and its budget is per key and per
-    minute: when another client of the key spent it, only the end of the window helps, and the
-    2, 4 and 8 s of the backoff run out inside it. dlt's retrying client honours `Retry-After`,
-    so the adapter, which builds every response, supplies one. (`build_response` is the
-    adapter's documented extension point.)
-    """
-
-    rate_limit_window_seconds: float = settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS
-
-    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
-        response = super().build_response(req, resp)  # type: ignore[misc]
-        if response.status_code == 429 and "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = str(math.ceil(self.rate_limit_window_seconds))
-        return response
-
-
-class RateLimitWindowAdapter(_RateLimitWindowMixin, HTTPAdapter):
-    """requests' adapter, waiting out the API's window on a 429 without `Retry-After`."""
-
-
-class BudgetAdapter(_RateLimitWindowMixin, LimiterAdapter):
-    """requests-ratelimiter's adapter (the request budget), with the same 429 handling."""
-
-
-def _budget_adapter(budget: RequestBudget, window_seconds: float) -> LimiterAdapter:
-    budget.state_path.parent.mkdir(parents=True, exist_ok=True)
-    adapter = BudgetAdapter(
-        limiter=Limiter(
-            HostBucketFactory(
-                rates=[Rate(budget.requests, _budget_window_ms(budget.period_seconds))],
-                bucket_class=SQLiteBucket,
-                bucket_init_kwargs={"path": budget.state_path, "use_file_lock": True},
-                bucket_name=settings.SOURCE_NAME,
-            ),
-            buffer_ms=50,
-        ),
-        per_host=False,
-        bucket_name=settings.SOURCE_NAME,
-        max_delay=budget.max_wait_seconds,
-        # A 429 is the retry policy's business: by default the adapter would also fill the
-        # shared bucket on one, stalling every process for a whole period.
-        limit_statuses=(),
-        pool_maxsize=10,
-    )
-    adapter.rate_limit_window_seconds = window_seconds
-    return adapter
-
-
-def close_session(session: Session) -> None:
-    """Close a session from `build_retrying_session`, and its request budget's limiter thread."""
-    limiters = {
-        id(adapter.limiter): adapter.limiter
-        for adapter in session.adapters.values()
-        if isinstance(adapter, LimiterAdapter)
-    }
-    session.close()
-    for limiter in limiters.values():
-        # pyrate-limiter's close() stops its leak thread but does not wait for it. A leak still in
-        # flight would then touch the budget file after the caller moved on, and fail in the
-        # thread if the instance folder was removed (a test's temporary instance, for one).
-        leaker = getattr(limiter.bucket_factory, "_leaker", None)
-        thread = getattr(leaker, "_thread", None)
-        limiter.close()
-        if isinstance(thread, threading.Thread) and thread is not threading.current_thread():
-            thread.join(timeout=LEAK_THREAD_JOIN_SECONDS)
-
-
-def _keep_key_on_its_host(session: Session) -> None:
-    """Drop the API key from a request that a redirect sends to another host.
-
-    requests strips `Authorization` when a redirect leaves the host (`should_strip_auth`), but
-    not other headers: the `x-api-key` header would follow a redirect anywhere. The session's
-    `rebuild_auth`, requests' hook for exactly this, now drops it as well.
-    """
-    rebuild_auth = session.rebuild_auth
-
-    def rebuild_auth_without_key(prepared_request: PreparedRequest, response: Response) -> None:
-        if session.should_strip_auth(response.request.url, prepared_request.url):
-            prepared_request.headers.pop(settings.API_KEY_HEADER, None)
-        rebuild_auth(prepared_request, response)
-
-    session.rebuild_auth = rebuild_auth_without_key  # type: ignore[method-assign]
-
-
-def build_retrying_session(
-    *,
-    max_retries: int = settings.DEFAULT_MAX_RETRIES,
-    backoff_factor: float = settings.DEFAULT_BACKOFF_FACTOR,
-    max_retry_delay_seconds: float = settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
-    request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    budget: RequestBudget | None = None,
-    rate_limit_window_seconds: float = settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
-) -> Session:
-    """A requests session that retries transient failures with dlt's retrying client.
-
-    Retries 429, 500, 502, 503, 504, timeouts and dropped connections, honours `Retry-After`,
-    and waits `backoff_factor * 2**n` seconds otherwise; a 429 without `Retry-After` waits
-    for the API's rate-limit window to pass. Other statuses are returned untouched, so the REST
-    client raises on them at once. With a budget, every attempt first takes a token from it
-    (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill paces itself
-    instead of running into the API's 429s.
-
-    Args:
-        max_retries: Retries after the first attempt (3 means 4 attempts in all).
-        backoff_factor: Multiplier of the exponential wait between attempts, in seconds.
-        max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included, but
-            never below `rate_limit_window_seconds`.
-        request_timeout_seconds: Connect and read timeout of each attempt.
-        budget: Client-side request budget; None sends as fast as the API answers.
-        rate_limit_window_seconds: The API's rate-limit window: what a 429 without
-            `Retry-After` waits. It is never cut short by `max_retry_delay_seconds`.
-    """
-    client = Client(
-        request_timeout=request_timeout_seconds,
-        raise_for_status=False,
-        status_codes=settings.RETRY_STATUS_CODES,
-        exceptions=(ConnectionError, Timeout, ChunkedEncodingError),
-        request_max_attempts=max_retries + 1,
-        request_backoff_factor=backoff_factor,
-        request_max_retry_delay=max(max_retry_delay_seconds, rate_limit_window_seconds),
-        respect_retry_after_header=True,
-    )
-    session = client.session
-    _keep_key_on_its_host(session)
-    if budget is not None:
-        adapter: HTTPAdapter = _budget_adapter(budget, rate_limit_window_seconds)
-    else:
-        adapter = RateLimitWindowAdapter()
-        adapter.rate_limit_window_seconds = rate_limit_window_seconds
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def _drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
-    """Remove top-level nested objects that are null, such as a response's `contact`.
-
-    Their fields are declared as flattened columns (`contact__id`), so a null object adds
-    nothing; left in, dlt would try to make an untyped `contact` column and warn on every load.
-    """
-    for field in settings.NULLABLE_OBJECT_FIELDS:
-        if field in record and record[field] is None:
-            del record[field]
-    return record
-
-
-def _json_text(value: Any) -> str:
-    """Compact JSON text of an answer (orjson: several times faster than json.dumps)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # what only the lenient parser produces, such as integers past 64 bits
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _answer_row(
-    response_id: Any, survey_id: Any, question_id: str, value: Any, seconds: Any
-) -> dict[str, Any]:
-    """One row of `responses__answers`. Cells without a value are left out, not set to None:
-    dlt would drop them anyway, after checking each against the schema (this runs about five
-    times per response, so it is written for speed: exact type tests, no second pass).
-    """
-    row = {
-        "response_id": response_id,
-        "question_id": question_id,
-        # The answer as the API sent it, JSON-encoded into one text column: a json column would
-        # split scalars into per-type variant columns.
-        "value": _json_text(value),
-    }
-    if survey_id is not None:
-        row["survey_id"] = survey_id
-    kind = type(value)  # values parsed from JSON: exact types, and bool is not a number here
-    if kind is str:
-        row["value_text"] = value
-    elif kind is int or kind is float:
-        row["value_number"] = float(value)
-    elif kind is list and value and all(type(item) is str for item in value):
-        # The options of a multi-select answer, one row each in `responses__answers__selected`,
-        # so distributions need no JSON functions. A single choice is `value_text` already.
-        row["selected"] = value
-    if type(seconds) is int:
-        row["ttc_ms"] = seconds
-    return row
-
-
-def _with_answers(record: dict[str, Any]) -> dict[str, Any]:
-    """Add `answers`: one row per answered question, loaded as the child table `responses__answers`.
-
-    `data` stays a JSON column on `responses`; its keys are question ids that differ per survey,
-    so flattening it would add a column per question (hundreds in a real account, past
-    Postgres's 1,600-column limit). The long table lets analytics SQL join answers to questions
-    with no per-survey column names and no dialect-specific JSON functions.
-    """
-    _drop_null_objects(record)
-    data = record.get("data")
-    ttc = record.get("ttc") if isinstance(record.get("ttc"), dict) else {}
-    if isinstance(data, dict):
-        response_id, survey_id = record.get(settings.PRIMARY_KEY), record.get("surveyId")
-        record[settings.ANSWERS_FIELD] = [
-            _answer_row(response_id, survey_id, str(question_id), value, ttc.get(question_id))
-            for question_id, value in data.items()
-        ]
-    return record
 
 
 def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
@@ -335,7 +81,7 @@ def _endpoint_resource(
         "endpoint": endpoint,
         "columns": table_columns(name),
         "processing_steps": [
-            {"map": _with_answers if name == settings.PAGED_RESOURCE else _drop_null_objects},
+            {"map": with_answers if name == settings.PAGED_RESOURCE else drop_null_objects},
             {"map": guard.availability.id_recorder(name)},
         ],
     }

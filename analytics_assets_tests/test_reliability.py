@@ -38,11 +38,8 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
-from analytics_assets.resources import (
-    AnalyticsApiResource,
-    AnalyticsConfigurationError,
-    WarehouseResource,
-)
+from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
     FIXED_NOW,

@@ -12,7 +12,8 @@ from dagster import materialize
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
-from analytics_assets.resources import AnalyticsApiError, AnalyticsApiResource
+from analytics_assets.errors import AnalyticsApiError
+from analytics_assets.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, load_requests, table_ids
 
@@ -184,3 +185,24 @@ def test_closing_the_session_stops_the_budget_thread_before_returning(
         assert response.status_code == 200
         assert any(thread.name == "PyrateLimiter's Leaker" for thread in threading.enumerate())
     assert not [t for t in threading.enumerate() if t.name == "PyrateLimiter's Leaker"]
+
+
+def test_the_one_reach_into_pyrate_limiter_still_finds_its_leak_thread(
+    sample_api: SampleApiServer, tmp_path: Path
+) -> None:
+    """`budget.leak_thread` reads pyrate-limiter's private `_leaker._thread`: if an upgrade moves
+    it, this fails here instead of leaving threads behind silently."""
+    from requests_ratelimiter import LimiterAdapter
+
+    from analytics_assets.budget import leak_thread
+
+    api = _api(sample_api.base_url, tmp_path / "budget.sqlite", 100)
+    with api.open_session(str(tmp_path)) as session:
+        session.get(
+            sample_api.base_url + settings.SURVEYS_PATH, headers={"x-api-key": TEST_API_KEY}
+        )
+        [limiter] = {id(a.limiter): a.limiter for a in session.adapters.values()
+                     if isinstance(a, LimiterAdapter)}.values()  # fmt: skip
+        thread = leak_thread(limiter)
+        assert isinstance(thread, threading.Thread) and thread.is_alive()
+    assert not thread.is_alive()

@@ -20,7 +20,7 @@ from dagster import DefaultScheduleStatus, ScheduleDefinition, build_schedule_co
 
 from analytics_assets.assets import IngestionConfig, analytics_api_assets
 from analytics_assets.definitions import defs
-from analytics_assets.resources import AnalyticsConfigurationError
+from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.schedules import build_schedules
 
 SYNC = "analytics_api_sync_schedule"
