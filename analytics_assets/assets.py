@@ -44,6 +44,7 @@ from analytics_assets.deletions import (
     plan_deletions,
     responses_still_there,
 )
+from analytics_assets.environment import destination_kind
 from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.generations import detect_generation
 from analytics_assets.metadata import table_metadata
@@ -88,7 +89,7 @@ class AnalyticsApiTranslator(DagsterDltTranslator):
                 deps=[],
                 group_name=settings.GROUP_NAME,
                 description=settings.RESOURCE_DESCRIPTIONS[name],
-                kinds={"dlt", settings.destination_kind()},
+                kinds={"dlt", destination_kind()},
                 owners=settings.OWNERS,
                 metadata={
                     **table_metadata(table_name=f"{settings.DATASET_NAME}.{name}"),

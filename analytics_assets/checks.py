@@ -22,7 +22,7 @@ SQL is plain enough to run unchanged on DuckDB and Postgres.
 
 `build_freshness_checks` builds Dagster's last-update freshness check on responses and the sensor
 that evaluates it. This module reads no environment variables: `definitions.py` reads
-`ANALYTICS_FRESHNESS_HOURS` (`ENV_FRESHNESS_HOURS`, default `DEFAULT_FRESHNESS_HOURS`) and
+`ANALYTICS_FRESHNESS_HOURS` (through `environment.location_settings`) and
 passes the number in.
 """
 
@@ -66,8 +66,6 @@ from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import WarehouseResource
 
 __all__ = [
-    "DEFAULT_FRESHNESS_HOURS",
-    "ENV_FRESHNESS_HOURS",
     "FRESHNESS_SENSOR_NAME",
     "ID_CHECK",
     "RAW_TABLES",
@@ -97,9 +95,6 @@ EXAMPLE_LIMIT: Final = 5
 DLT_COLUMN_PREFIX: Final = "_dlt_"
 COLUMN_SCHEMA_KEY: Final = "dagster/column_schema"
 
-# Freshness of responses, read by definitions.py when the code location loads.
-ENV_FRESHNESS_HOURS: Final = "ANALYTICS_FRESHNESS_HOURS"
-DEFAULT_FRESHNESS_HOURS: Final = 2.0
 FRESHNESS_SENSOR_NAME: Final = "responses_freshness_sensor"
 
 _SEVERITIES: Final = {
@@ -546,7 +541,8 @@ def build_freshness_checks(
     """
     if not (math.isfinite(max_age_hours) and max_age_hours > 0):
         raise AnalyticsConfigurationError(
-            f"{ENV_FRESHNESS_HOURS} must be a number of hours above 0; got {max_age_hours!r}."
+            f"{settings.ENV_FRESHNESS_HOURS} must be a number of hours above 0; "
+            f"got {max_age_hours!r}."
         )
     with warnings.catch_warnings():
         # Dagster 1.13 prefers a `FreshnessPolicy` on the asset spec; these builders are the

@@ -38,6 +38,7 @@ from dagster import (
 from analytics_assets import settings
 from analytics_assets.assets import asset_key_for
 from analytics_assets.columns import DELETED_AT
+from analytics_assets.environment import destination_kind
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.metadata import table_metadata
 from analytics_assets.resources import WarehouseResource
@@ -338,7 +339,7 @@ def _spec(table: str) -> AssetSpec:
         deps=deps,
         description=description,
         group_name=settings.MARTS_GROUP_NAME,
-        kinds={"sql", settings.destination_kind()},
+        kinds={"sql", destination_kind()},
         owners=settings.OWNERS,
         automation_condition=AutomationCondition.eager(),
         metadata=table_metadata(table_name=f"{settings.MARTS_DATASET_NAME}.{table}"),

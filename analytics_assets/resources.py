@@ -2,8 +2,9 @@
 
 Neither resource does anything when it is created: the HTTP session, the dlt source and the
 pipeline are built inside a run (or a sensor tick) from the resource's fields.
-`definitions.py` feeds the fields from environment variables through `EnvVar`, so the key
-shows up in the UI as `ANALYTICS_API_KEY`, never as its value.
+`definitions.py` feeds the base URL and key from environment variables through `EnvVar`, so
+the key shows up in the UI as `ANALYTICS_API_KEY`, never as its value; fields left unset fall
+back to their variable through `environment.run_setting` when a run reads them.
 """
 
 import logging
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 import dlt
 import requests
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from dlt import Pipeline
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
@@ -33,6 +34,7 @@ from analytics_assets import settings
 from analytics_assets.availability import Availability
 from analytics_assets.budget import RequestBudget
 from analytics_assets.contacts import AttributeKeys
+from analytics_assets.environment import is_destination_name, run_setting
 from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
 from analytics_assets.generations import parse_generation_setting
 from analytics_assets.http_session import build_retrying_session, close_session
@@ -44,7 +46,7 @@ __all__ = ["AnalyticsApiResource", "WarehouseResource"]
 def _whole_number(value: int | None, env: str, field: str, default: int, *, minimum: int) -> int:
     """A whole-number setting: the resource field if set, else the environment, else `default`."""
     if value is None:
-        raw = (EnvVar(env).get_value("") or "").strip()
+        raw = run_setting(env, "").strip()
         if not raw:
             return default
         if not raw.isdigit() or int(raw) < minimum:
@@ -176,7 +178,7 @@ class AnalyticsApiResource(ConfigurableResource):
         """`auto`, `legacy` or `current`: the field, else `ANALYTICS_API_GENERATION`, else auto."""
         raw = self.api_generation
         if raw is None:
-            raw = EnvVar(settings.ENV_API_GENERATION).get_value(settings.GENERATION_AUTO)
+            raw = run_setting(settings.ENV_API_GENERATION, settings.GENERATION_AUTO)
         return parse_generation_setting(raw)
 
     def validated_api_key(self) -> str:
@@ -400,7 +402,7 @@ class WarehouseResource(ConfigurableResource):
         """`delete` or `flag`: the field, else `ANALYTICS_DELETIONS`, else `delete`."""
         raw = self.deletions
         if raw is None:
-            raw = EnvVar(settings.ENV_DELETIONS).get_value(settings.DEFAULT_DELETIONS)
+            raw = run_setting(settings.ENV_DELETIONS, settings.DEFAULT_DELETIONS)
         mode = (raw or "").strip().lower() or settings.DEFAULT_DELETIONS
         if mode not in settings.DELETION_MODES:
             raise AnalyticsConfigurationError(
@@ -416,13 +418,13 @@ class WarehouseResource(ConfigurableResource):
             if self.destination
             else f"environment variable {settings.ENV_DESTINATION}"
         )
-        raw = self.destination or EnvVar(settings.ENV_DESTINATION).get_value(
-            settings.DEFAULT_DESTINATION
+        raw = self.destination or run_setting(
+            settings.ENV_DESTINATION, settings.DEFAULT_DESTINATION
         )
         name = (raw or "").strip().lower()
         if not name:
             raise AnalyticsConfigurationError(f"The destination ({source}) is set but empty.")
-        if not settings.is_destination_name(name):
+        if not is_destination_name(name):
             # Never echoed: a value that is not a name may be a connection string with a password.
             raise AnalyticsConfigurationError(
                 f"The destination ({source}) must be a dlt destination name such as duckdb or "
@@ -450,8 +452,8 @@ class WarehouseResource(ConfigurableResource):
 
     def resolved_duckdb_path(self) -> Path:
         """The DuckDB file to load into, checked for the problems DuckDB would report late."""
-        raw = self.duckdb_path or EnvVar(settings.ENV_DUCKDB_PATH).get_value(
-            settings.DEFAULT_DUCKDB_PATH
+        raw = self.duckdb_path or run_setting(
+            settings.ENV_DUCKDB_PATH, settings.DEFAULT_DUCKDB_PATH
         )
         if not raw or not raw.strip():
             raise AnalyticsConfigurationError(f"{settings.ENV_DUCKDB_PATH} is set but empty.")

@@ -1,15 +1,13 @@
-"""Constants of the analytics API source: endpoints, paging, retry policy and names.
+"""Constants of the project: endpoints, paging, retry policy, names, and settings' defaults.
 
-Everything a reader may want to tune or look up lives here as data, so that
-`source.py` reads as the assembly of these settings into one dlt config. This
-module reads no environment variables; `definitions.py` wires the ones named
-below into resources through Dagster's `EnvVar`.
+Everything a reader may want to tune or look up lives here as data, so that `source.py` reads
+as the assembly of these settings into one dlt config. This module reads no environment
+variable: it names them (`ENV_*`) and their defaults; `environment.py` reads them.
 """
 
-import re
 from typing import Final
 
-# Environment variables read (through Dagster's EnvVar, at run time only).
+# Environment variables of the API connection, handed to the resource as Dagster EnvVars.
 ENV_API_BASE_URL: Final = "ANALYTICS_API_BASE_URL"
 ENV_API_KEY: Final = "ANALYTICS_API_KEY"
 ENV_DUCKDB_PATH: Final = "ANALYTICS_DUCKDB_PATH"
@@ -208,26 +206,10 @@ DUCKDB_LOADER_FILE_FORMAT: Final = "parquet"
 # (e.g. DESTINATION__POSTGRES__CREDENTIALS). DuckDB uses ANALYTICS_DUCKDB_PATH instead.
 ENV_DESTINATION: Final = "ANALYTICS_DESTINATION"
 DEFAULT_DESTINATION: Final = "duckdb"
-_DESTINATION_NAME: Final = re.compile(r"[a-z0-9_.]+")
 
-
-def is_destination_name(value: str) -> bool:
-    """A plain destination name (`postgres`, `dlt.destinations.duckdb`), not a connection string."""
-    return bool(_DESTINATION_NAME.fullmatch(value))
-
-
-def destination_kind() -> str:
-    """The destination's name for asset kinds, read when the code location loads.
-
-    Anything but a plain name (a DSN pasted into the wrong variable, say) shows as `warehouse`, so
-    a password can never become a tag in the UI.
-    """
-    from dagster import EnvVar
-
-    raw = EnvVar(ENV_DESTINATION).get_value(DEFAULT_DESTINATION) or DEFAULT_DESTINATION
-    name = raw.strip().lower()
-    return name if is_destination_name(name) else "warehouse"
-
+# Freshness of responses: the freshness check warns past this age of the newest load.
+ENV_FRESHNESS_HOURS: Final = "ANALYTICS_FRESHNESS_HOURS"
+DEFAULT_FRESHNESS_HOURS: Final = 2.0
 
 # What a complete read does to rows the API no longer returns (`deletions.py`): delete them,
 # with their nested rows, or keep them with `deleted_at` set.

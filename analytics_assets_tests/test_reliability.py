@@ -38,6 +38,7 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
+from analytics_assets.environment import destination_kind
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
@@ -642,7 +643,7 @@ def test_a_bad_destination_names_the_setting_and_never_shows_a_connection_string
     assert settings.ENV_DESTINATION in message and problem in message
     assert "s3cret-pw" not in message
     # Asset kinds (tags in the UI) never carry such a value either.
-    assert "s3cret-pw" not in settings.destination_kind()
+    assert "s3cret-pw" not in destination_kind()
 
 
 def test_cli_without_the_api_key_fails_naming_it_before_any_request(
