@@ -183,36 +183,38 @@ def _missing_table_result(check_name: str, table: str, missing: str) -> AssetChe
     )
 
 
-def _empty_endpoint_result(check_name: str, table: str, missing: str) -> AssetCheckResult:
-    """A check on a table dlt never created because its endpoint has returned no records."""
+def _nothing_to_check(check_name: str, table: str, why: str, **metadata: Any) -> AssetCheckResult:
+    """A passed check on a table dlt rightly never created, saying why."""
     return _result(
         check_name,
         table,
         passed=True,
-        metadata={
-            "row_count": MetadataValue.int(0),
-            "missing_table": f"{settings.DATASET_NAME}.{missing}",
-        },
-        description=(
-            f"`{asset_key_for(missing).to_user_string()}` was materialized, but its endpoint "
-            "has returned no records yet, so dlt created no table "
-            f"`{settings.DATASET_NAME}.{missing}`: nothing to check."
-        ),
+        metadata=metadata,
+        description=f"`{asset_key_for(table).to_user_string()}` was materialized, but {why}: "
+        "nothing to check.",
+    )
+
+
+def _empty_endpoint_result(check_name: str, table: str, missing: str) -> AssetCheckResult:
+    """A check on a table dlt never created because its endpoint has returned no records."""
+    return _nothing_to_check(
+        check_name,
+        table,
+        "its endpoint has returned no records yet, so dlt created no table "
+        f"`{settings.DATASET_NAME}.{missing}`",
+        row_count=MetadataValue.int(0),
+        missing_table=f"{settings.DATASET_NAME}.{missing}",
     )
 
 
 def _unavailable_result(check_name: str, table: str, reason: str) -> AssetCheckResult:
     """A check on a table whose endpoint the server or key did not offer in its latest load."""
-    return _result(
+    return _nothing_to_check(
         check_name,
         table,
-        passed=True,
-        metadata={"available": MetadataValue.bool(False), "unavailable_reason": reason},
-        description=(
-            f"`{asset_key_for(table).to_user_string()}` was materialized without rows because "
-            f"its endpoint is not available on this server with this key ({reason}): nothing "
-            "to check."
-        ),
+        f"without rows: its endpoint is not available on this server with this key ({reason})",
+        available=MetadataValue.bool(False),
+        unavailable_reason=reason,
     )
 
 

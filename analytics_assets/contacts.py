@@ -102,15 +102,21 @@ def people_rows(
     return rows
 
 
+def _merged_on_id(name: str) -> Any:
+    """The `dlt.resource` decorator of a table merged on `id`, with its declared columns (as
+    `rest_api`'s resource defaults give the other endpoints)."""
+    return dlt.resource(
+        name=name,
+        primary_key=settings.PRIMARY_KEY,
+        write_disposition="merge",
+        columns=table_columns(name),
+    )
+
+
 def attribute_classes_resource(keys: AttributeKeys) -> DltResource:
     """`attribute_classes` from `/contact-attribute-keys` (3.0 and later)."""
 
-    @dlt.resource(
-        name="attribute_classes",
-        primary_key=settings.PRIMARY_KEY,
-        write_disposition="merge",
-        columns=table_columns("attribute_classes"),
-    )
+    @_merged_on_id("attribute_classes")
     def attribute_classes() -> Any:
         answer = keys.for_resource("attribute_classes")
         if isinstance(answer, Refusal) or not answer:
@@ -131,12 +137,7 @@ def identified_peoples_resource(
     user ids.
     """
 
-    @dlt.resource(
-        name="identified_peoples",
-        primary_key=settings.PRIMARY_KEY,
-        write_disposition="merge",
-        columns=table_columns("identified_peoples"),
-    )
+    @_merged_on_id("identified_peoples")
     def identified_peoples() -> Any:
         known_keys = keys.for_resource("identified_peoples")
         if isinstance(known_keys, Refusal):

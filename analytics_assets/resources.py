@@ -59,6 +59,17 @@ def _whole_number(value: int | None, env: str, field: str, default: int, *, mini
     return value
 
 
+# Whole-number fields that fall back to the environment: (variable, default, least value).
+WHOLE_NUMBER_SETTINGS: dict[str, tuple[str, int, int]] = {
+    "page_size": (settings.ENV_API_PAGE_SIZE, settings.DEFAULT_PAGE_SIZE, 1),
+    "requests_per_minute": (
+        settings.ENV_API_REQUESTS_PER_MINUTE,
+        settings.DEFAULT_REQUESTS_PER_MINUTE,
+        0,
+    ),
+}
+
+
 class AnalyticsApiResource(ConfigurableResource):
     """Connection to the analytics (Formbricks-style) management API.
 
@@ -156,22 +167,16 @@ class AnalyticsApiResource(ConfigurableResource):
 
     def resolved_page_size(self) -> int:
         """Responses per page: the field, else `ANALYTICS_API_PAGE_SIZE`, else 100."""
-        return _whole_number(
-            self.page_size,
-            settings.ENV_API_PAGE_SIZE,
-            "analytics_api.page_size",
-            settings.DEFAULT_PAGE_SIZE,
-            minimum=1,
-        )
+        return self._whole_number("page_size")
 
     def resolved_requests_per_minute(self) -> int:
         """The request budget: the field, else `ANALYTICS_API_REQUESTS_PER_MINUTE`, else 100."""
+        return self._whole_number("requests_per_minute")
+
+    def _whole_number(self, field: str) -> int:
+        env, default, minimum = WHOLE_NUMBER_SETTINGS[field]
         return _whole_number(
-            self.requests_per_minute,
-            settings.ENV_API_REQUESTS_PER_MINUTE,
-            "analytics_api.requests_per_minute",
-            settings.DEFAULT_REQUESTS_PER_MINUTE,
-            minimum=0,
+            getattr(self, field), env, f"analytics_api.{field}", default, minimum=minimum
         )
 
     def resolved_generation(self) -> str:

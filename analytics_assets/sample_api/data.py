@@ -396,13 +396,13 @@ class SampleDataset:
         for name in _TAG_NAMES:
             created = setup_time()
             tags.append(
-                {
-                    "id": ids.cuid(),
-                    "createdAt": iso_ms(created),
-                    "updatedAt": iso_ms(created),
-                    "name": name,
-                    "environmentId": environment_id,
-                }
+                _setup_record(
+                    ids.cuid(),
+                    created,
+                    created,
+                    name=name,
+                    environmentId=environment_id,
+                )
             )
         team = [{"id": ids.cuid(), "name": name} for (name,) in _TEAM]
         tables = {
@@ -1098,6 +1098,12 @@ _Clock = Callable[[], int]
 _Edit = Callable[[int], int]
 
 
+def _setup_record(record_id: str, created: int, updated: int, **fields: Any) -> dict[str, Any]:
+    """A record of a setup endpoint: its id and timestamps, then its own fields, in that order
+    (the generator draws the id before the update time, so callers pass them in that order)."""
+    return {"id": record_id, "createdAt": iso_ms(created), "updatedAt": iso_ms(updated), **fields}
+
+
 def _answer(rng: random.Random, question: dict[str, Any]) -> Any:
     kind = question["type"]
     if kind == "nps":
@@ -1199,44 +1205,44 @@ def _make_surveys(
             [None, {"enabled": False, "isEncrypted": True}, {"enabled": True, "isEncrypted": False}]
         )
         surveys.append(
-            {
-                "id": ids.cuid(),
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(later(created)),
-                "name": name,
-                "type": rng.choice(["link", "app"]),
-                "environmentId": environment_id,
-                "createdBy": rng.choice(team)["id"],
-                "status": status,
-                "welcomeCard": welcome,
-                "questions": questions,
-                "endings": endings,
-                "hiddenFields": {"enabled": bool(hidden_ids), "fieldIds": hidden_ids},
-                "variables": [],
-                "displayOption": rng.choice(
+            _setup_record(
+                ids.cuid(),
+                created,
+                later(created),
+                name=name,
+                type=rng.choice(["link", "app"]),
+                environmentId=environment_id,
+                createdBy=rng.choice(team)["id"],
+                status=status,
+                welcomeCard=welcome,
+                questions=questions,
+                endings=endings,
+                hiddenFields={"enabled": bool(hidden_ids), "fieldIds": hidden_ids},
+                variables=[],
+                displayOption=rng.choice(
                     ["displayOnce", "displayMultiple", "respondMultiple", "displaySome"]
                 ),
-                "recontactDays": rng.choice([None, 7, 14, 30]),
-                "displayLimit": rng.choice([None, 3, 5]),
-                "autoClose": rng.choice([None, 10, 30]),
-                "runOnDate": None,
-                "closeOnDate": None,
-                "delay": rng.choice([0, 0, 5, 10]),
-                "displayPercentage": rng.choice([None, None, 25.5, 50.0]),
-                "autoComplete": rng.choice([None, 100, 500, 1000]),
-                "isVerifyEmailEnabled": rng.random() < 0.1,
-                "isSingleResponsePerEmailEnabled": rng.random() < 0.1,
-                "singleUse": single_use,
-                "pin": None,
-                "resultShareKey": None,
-                "showLanguageSwitch": None,
-                "languages": [],
-                "triggers": [],
-                "segment": None,
-                "styling": None,
-                "projectOverwrites": None,
-                "surveyClosedMessage": None,
-            }
+                recontactDays=rng.choice([None, 7, 14, 30]),
+                displayLimit=rng.choice([None, 3, 5]),
+                autoClose=rng.choice([None, 10, 30]),
+                runOnDate=None,
+                closeOnDate=None,
+                delay=rng.choice([0, 0, 5, 10]),
+                displayPercentage=rng.choice([None, None, 25.5, 50.0]),
+                autoComplete=rng.choice([None, 100, 500, 1000]),
+                isVerifyEmailEnabled=rng.random() < 0.1,
+                isSingleResponsePerEmailEnabled=rng.random() < 0.1,
+                singleUse=single_use,
+                pin=None,
+                resultShareKey=None,
+                showLanguageSwitch=None,
+                languages=[],
+                triggers=[],
+                segment=None,
+                styling=None,
+                projectOverwrites=None,
+                surveyClosedMessage=None,
+            )
         )
     # The real endpoint lists the most recently updated surveys first.
     surveys.sort(key=lambda survey: (survey["updatedAt"], survey["id"]), reverse=True)
@@ -1262,17 +1268,17 @@ def _make_action_classes(
                 spec = f"{spec}-{index // len(_ACTION_CLASSES) + 1}"
         created = setup_time()
         rows.append(
-            {
-                "id": ids.cuid(),
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(later(created)),
-                "name": name,
-                "description": None if rng.random() < 0.4 else f"Tracks: {name.lower()}",
-                "type": kind,
-                "key": spec if kind == "code" else None,
-                "noCodeConfig": json.loads(json.dumps(spec)) if kind == "noCode" else None,
-                "environmentId": environment_id,
-            }
+            _setup_record(
+                ids.cuid(),
+                created,
+                later(created),
+                name=name,
+                description=None if rng.random() < 0.4 else f"Tracks: {name.lower()}",
+                type=kind,
+                key=spec if kind == "code" else None,
+                noCodeConfig=json.loads(json.dumps(spec)) if kind == "noCode" else None,
+                environmentId=environment_id,
+            )
         )
     rows.sort(key=lambda row: (row["createdAt"], row["id"]))
     return rows
@@ -1289,17 +1295,17 @@ def _make_attribute_classes(
             name, kind, description = f"customAttribute{index}", "code", None
         created = setup_time()
         rows.append(
-            {
-                "id": ids.cuid(),
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(later(created)),
-                "name": name,
-                "description": description,
-                "type": kind,
-                "environmentId": environment_id,
+            _setup_record(
+                ids.cuid(),
+                created,
+                later(created),
+                name=name,
+                description=description,
+                type=kind,
+                environmentId=environment_id,
                 # One retired attribute, still on old people records.
-                "archived": index == 5,
-            }
+                archived=index == 5,
+            )
         )
     rows.sort(key=lambda row: (row["createdAt"], row["id"]))
     return rows
@@ -1354,16 +1360,16 @@ def _make_people(
                 continue
             attributes[name] = _person_attribute(rng, name, first, last, number, created)
         rows.append(
-            {
-                "id": ids.cuid(),
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(later(created)),
-                "environmentId": environment_id,
-                "userId": rng.choice(
+            _setup_record(
+                ids.cuid(),
+                created,
+                later(created),
+                environmentId=environment_id,
+                userId=rng.choice(
                     [f"user_{number:05d}", f"{first}-{number}", f"u{rng.randrange(10**9)}"]
                 ),
-                "attributes": attributes,
-            }
+                attributes=attributes,
+            )
         )
     rows.sort(key=lambda row: (row["createdAt"], row["id"]))
     return rows
@@ -1390,19 +1396,19 @@ def _make_webhooks(
         created = setup_time()
         survey_count = rng.randint(0, min(2, len(surveys)))
         rows.append(
-            {
-                "id": ids.cuid(),
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(later(created)),
-                "name": None if source != "user" else f"Internal hook {index + 1}",
-                "url": url,
-                "source": source,
-                "environmentId": environment_id,
-                "triggers": sorted(
+            _setup_record(
+                ids.cuid(),
+                created,
+                later(created),
+                name=None if source != "user" else f"Internal hook {index + 1}",
+                url=url,
+                source=source,
+                environmentId=environment_id,
+                triggers=sorted(
                     rng.sample(_WEBHOOK_TRIGGERS, rng.randint(1, 3)), key=_WEBHOOK_TRIGGERS.index
                 ),
-                "surveyIds": [survey["id"] for survey in rng.sample(surveys, survey_count)],
-            }
+                surveyIds=[survey["id"] for survey in rng.sample(surveys, survey_count)],
+            )
         )
     rows.sort(key=lambda row: (row["createdAt"], row["id"]))
     return rows
