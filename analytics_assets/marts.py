@@ -1,9 +1,11 @@
 """The analytics built on the raw tables: four SQL tables in schema `analytics_marts`.
 
-Every figure counts only responses of surveys that are still there: a survey deleted in the API
-takes its responses with it (Formbricks cascades), but the raw responses leave only at the next
-full refresh, and until then they must not count anywhere. Rows flagged with `deleted_at`
-(ANALYTICS_DELETIONS=flag) are read as absent.
+The SQL lives in `sql/*.sql` beside this module, plain enough to paste into a SQL console: each
+file is one query over views in `analytics_marts` that this module (re)creates first. The
+`live_*` views show the raw tables as the analytics count them: without rows flagged with
+`deleted_at` (ANALYTICS_DELETIONS=flag), without responses of surveys that are gone (Formbricks
+deletes them with the survey, but the raw rows leave only at the next full refresh), and empty
+for a table dlt has not created yet. `questions` and `nps_answers` are shared by the queries.
 
 Each is an asset downstream of exactly the raw tables its SQL reads, so the lineage graph runs
 from the API to the answers. Answers come from the long table `responses__answers` (one row per
@@ -15,9 +17,9 @@ one writing process, and the four read the same tables. Each refreshes on its ow
 upstream changes (`AutomationCondition.eager()`, evaluated by `analytics_automation_sensor`).
 """
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -43,260 +45,98 @@ from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.metadata import table_metadata
 from analytics_assets.resources import WarehouseResource
 
-RAW = f'"{settings.DATASET_NAME}"'
-MARTS = f'"{settings.MARTS_DATASET_NAME}"'
-
-# The person a response came from. The API renamed `person` to `contact` on responses; rows
-# loaded before the rename (or from a self-hosted instance not yet upgraded) carry
-# `person__id` instead, so where that column exists the SQL reads both (`_with_sources`).
-PERSON_ID = "r.contact__id"
-PERSON_ID_BOTH = "coalesce(r.contact__id, r.person__id)"
-LEGACY_PERSON_COLUMN = "person__id"
-
-# Questions with their survey and type; shared by every query below.
-_QUESTIONS = f"""
-questions AS (
-    SELECT s.id AS survey_id, q.id AS question_id, q.type AS question_type,
-           q.range AS rating_range, q.headline__default AS headline
-    FROM {RAW}.surveys s
-    JOIN {RAW}.surveys__questions q ON q._dlt_parent_id = s._dlt_id
-)"""
-
-# Numeric answers to nps questions, with the response they belong to.
-_NPS_ANSWERS = f"""
-nps_answers AS (
-    SELECT r.id AS response_id, r.survey_id, r.created_at, {PERSON_ID} AS person_id,
-           a.question_id, a.value_number AS score
-    FROM {RAW}.responses r
-    JOIN {RAW}.responses__answers a ON a.response_id = r.id
-    JOIN questions q ON q.survey_id = a.survey_id AND q.question_id = a.question_id
-    WHERE q.question_type = 'nps' AND a.value_number IS NOT NULL
-)"""
+RAW = settings.DATASET_NAME
+MARTS = settings.MARTS_DATASET_NAME
+SQL_DIR = Path(__file__).parent / "sql"
 
 
-def _nps(answers: str, promoters: str, detractors: str) -> str:
-    """SQL for NPS in points (-100..100) from counts; null when there are no answers."""
-    return (
-        f"CASE WHEN {answers} > 0 THEN "
-        f"CAST(100.0 * ({promoters} - {detractors}) AS DOUBLE PRECISION) / {answers} END"
-    )
+def sql_file(name: str) -> str:
+    """The text of `sql/<name>.sql`, beside this module."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-SURVEY_SUMMARY = f"""
-WITH {_QUESTIONS}, {_NPS_ANSWERS},
-response_counts AS (
-    SELECT survey_id, count(*) AS responses,
-           count(*) FILTER (WHERE finished) AS finished_responses
-    FROM {RAW}.responses r GROUP BY survey_id
-),
-nps AS (
-    SELECT survey_id, count(*) AS nps_answers,
-           count(*) FILTER (WHERE score >= 9) AS promoters,
-           count(*) FILTER (WHERE score <= 6) AS detractors
-    FROM nps_answers GROUP BY survey_id
-),
-ratings AS (
-    SELECT a.survey_id, count(*) AS rating_answers,
-           avg(CAST(a.value_number AS DOUBLE PRECISION) / q.rating_range) AS mean_rating
-    FROM {RAW}.responses__answers a
-    JOIN questions q ON q.survey_id = a.survey_id AND q.question_id = a.question_id
-    WHERE q.question_type = 'rating' AND q.rating_range > 0 AND a.value_number IS NOT NULL
-    GROUP BY a.survey_id
-)
-SELECT s.id AS survey_id, s.name AS survey_name, s.status,
-       coalesce(rc.responses, 0) AS responses,
-       coalesce(rc.finished_responses, 0) AS finished_responses,
-       CASE WHEN rc.responses > 0
-            THEN CAST(rc.finished_responses AS DOUBLE PRECISION) / rc.responses END
-           AS completion_rate,
-       coalesce(n.nps_answers, 0) AS nps_answers,
-       coalesce(n.promoters, 0) AS promoters,
-       coalesce(n.detractors, 0) AS detractors,
-       {_nps("n.nps_answers", "n.promoters", "n.detractors")} AS nps,
-       coalesce(ra.rating_answers, 0) AS rating_answers,
-       ra.mean_rating AS mean_rating_normalized
-FROM {RAW}.surveys s
-LEFT JOIN response_counts rc ON rc.survey_id = s.id
-LEFT JOIN nps n ON n.survey_id = s.id
-LEFT JOIN ratings ra ON ra.survey_id = s.id
-ORDER BY s.id
-"""
-
-DAILY_SURVEY_RESPONSES = f"""
-WITH {_QUESTIONS}, {_NPS_ANSWERS},
-days AS (
-    SELECT CAST(r.created_at AT TIME ZONE 'UTC' AS DATE) AS day, r.survey_id,
-           count(*) AS responses_created,
-           count(*) FILTER (WHERE r.finished) AS responses_finished
-    FROM {RAW}.responses r
-    JOIN {RAW}.surveys s ON s.id = r.survey_id
-    GROUP BY 1, 2
-),
-nps AS (
-    SELECT CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS day, survey_id,
-           count(*) AS nps_answers,
-           count(*) FILTER (WHERE score >= 9) AS promoters,
-           count(*) FILTER (WHERE score <= 6) AS detractors
-    FROM nps_answers GROUP BY 1, 2
-)
-SELECT d.day, d.survey_id, d.responses_created, d.responses_finished,
-       coalesce(n.nps_answers, 0) AS nps_answers,
-       {_nps("n.nps_answers", "n.promoters", "n.detractors")} AS nps
-FROM days d
-LEFT JOIN nps n ON n.day = d.day AND n.survey_id = d.survey_id
-ORDER BY d.day, d.survey_id
-"""
-
-PERSON_ENGAGEMENT = f"""
-WITH {_QUESTIONS}, {_NPS_ANSWERS},
-per_person AS (
-    SELECT {PERSON_ID} AS person_id, count(*) AS responses,
-           min(r.created_at) AS first_response_at, max(r.created_at) AS last_response_at
-    FROM {RAW}.responses r
-    JOIN {RAW}.surveys s ON s.id = r.survey_id
-    WHERE {PERSON_ID} IS NOT NULL GROUP BY {PERSON_ID}
-),
-latest_nps AS (
-    SELECT person_id, score,
-           row_number() OVER (
-               PARTITION BY person_id ORDER BY created_at DESC, response_id DESC, question_id
-           ) AS recency
-    FROM nps_answers WHERE person_id IS NOT NULL
-)
-SELECT p.id AS person_id, p.user_id, p.attributes,
-       coalesce(pp.responses, 0) AS responses,
-       pp.first_response_at, pp.last_response_at,
-       ln.score AS latest_nps
-FROM {RAW}.identified_peoples p
-LEFT JOIN per_person pp ON pp.person_id = p.id
-LEFT JOIN latest_nps ln ON ln.person_id = p.id AND ln.recency = 1
-ORDER BY p.id
-"""
-
-CHOICE_DISTRIBUTION = f"""
-WITH {_QUESTIONS},
-choice_answers AS (
-    SELECT a.survey_id, a.question_id, a._dlt_id AS answer_row_id, a.value_text,
-           q.headline, q.question_type
-    FROM {RAW}.responses__answers a
-    JOIN questions q ON q.survey_id = a.survey_id AND q.question_id = a.question_id
-    WHERE q.question_type IN ('multipleChoiceSingle', 'multipleChoiceMulti')
-),
-totals AS (
-    SELECT survey_id, question_id, count(*) AS question_answers
-    FROM choice_answers GROUP BY survey_id, question_id
-),
--- A single choice is the answer's text; a multi-select answer lists its options in
--- responses__answers__selected. Older versions also listed every text answer there, so those
--- rows are read only for multi-select answers that have no text.
-choices AS (
-    SELECT c.survey_id, c.question_id, c.headline, c.question_type, c.value_text AS choice
-    FROM choice_answers c WHERE c.value_text IS NOT NULL
-    UNION ALL
-    SELECT c.survey_id, c.question_id, c.headline, c.question_type, sel.value AS choice
-    FROM choice_answers c
-    JOIN {RAW}.responses__answers__selected sel ON sel._dlt_parent_id = c.answer_row_id
-    WHERE c.question_type = 'multipleChoiceMulti' AND c.value_text IS NULL
-)
-SELECT c.survey_id, c.question_id, c.headline AS question, c.question_type,
-       c.choice, count(*) AS selections, t.question_answers,
-       CAST(count(*) AS DOUBLE PRECISION) / t.question_answers AS share
-FROM choices c
-JOIN totals t ON t.survey_id = c.survey_id AND t.question_id = c.question_id
-GROUP BY c.survey_id, c.question_id, c.headline, c.question_type, c.choice, t.question_answers
-ORDER BY c.survey_id, c.question_id, selections DESC, c.choice
-"""
-
-
-# The raw tables the SQL reads, with the columns it uses. dlt creates a table only once a row
-# reached it: an account without choice questions has no `responses__answers__selected`, one
-# without people no `identified_peoples`. Such a table reads as empty (these typed columns).
-READ_TABLES: dict[str, dict[str, str]] = {
-    "surveys": {"id": "TEXT", "name": "TEXT", "status": "TEXT", "_dlt_id": "TEXT"},
-    "surveys__questions": {
+# The raw tables as the analytics read them: one view each in the analytics schema (`live_*`),
+# with the columns the SQL uses. A view leaves out rows flagged with `deleted_at`
+# (ANALYTICS_DELETIONS=flag), responses of surveys that are gone and their answers, and stands
+# in, empty, for a table dlt has not created because no row reached it yet (an account without
+# choice questions has no `responses__answers__selected`). Responses carry `person_id`: the
+# contact's id, or the person's for responses loaded before the API renamed `person` to
+# `contact`. View -> (raw table, columns with the type an empty stand-in gives them).
+LIVE_VIEWS: dict[str, tuple[str, dict[str, str]]] = {
+    "live_surveys": ("surveys", {
+        "id": "TEXT", "name": "TEXT", "status": "TEXT", "_dlt_id": "TEXT",
+    }),
+    "live_survey_questions": ("surveys__questions", {
         "_dlt_parent_id": "TEXT", "id": "TEXT", "type": "TEXT", "range": "BIGINT",
         "headline__default": "TEXT",
-    },
-    "responses": {
+    }),
+    "live_responses": ("responses", {
         "id": "TEXT", "survey_id": "TEXT", "finished": "BOOLEAN",
-        "created_at": "TIMESTAMP WITH TIME ZONE", "contact__id": "TEXT",
-    },
-    "responses__answers": {
+        "created_at": "TIMESTAMP WITH TIME ZONE", "person_id": "TEXT", "_dlt_id": "TEXT",
+    }),
+    "live_answers": ("responses__answers", {
         "_dlt_id": "TEXT", "response_id": "TEXT", "survey_id": "TEXT", "question_id": "TEXT",
         "value_number": "DOUBLE PRECISION", "value_text": "TEXT",
-    },
-    "responses__answers__selected": {"_dlt_parent_id": "TEXT", "value": "TEXT"},
-    "identified_peoples": {"id": "TEXT", "user_id": "TEXT", "attributes": "TEXT"},
+    }),
+    "live_selected": ("responses__answers__selected", {"_dlt_parent_id": "TEXT", "value": "TEXT"}),
+    "live_people": ("identified_peoples", {"id": "TEXT", "user_id": "TEXT", "attributes": "TEXT"}),
 }  # fmt: skip
+# Views of plain SQL on the live views, in the order they are created.
+SHARED_VIEWS = ("questions", "nps_answers")
 
 
-def _empty_table(columns: dict[str, str]) -> str:
-    typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns.items())
-    return f"(SELECT {typed} WHERE 1 = 0)"
+def _live_view(view: str, columns_by_table: dict[str, set[str]]) -> str:
+    """The SELECT of one `live_*` view, fitted to the raw table as it is."""
+    table, columns = LIVE_VIEWS[view]
+    present = columns_by_table.get(table)
+    if present is None:
+        typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns.items())
+        return f"SELECT {typed} WHERE 1 = 0"
+    selected = []
+    for name in columns:
+        if name == "person_id":
+            both = "coalesce(t.contact__id, t.person__id)"
+            selected.append(f"{both if 'person__id' in present else 't.contact__id'} AS person_id")
+        else:
+            selected.append(f"t.{name}")
+    conditions = [f"t.{DELETED_AT} IS NULL"] if DELETED_AT in present else []
+    if view == "live_responses":
+        conditions.append(f"t.survey_id IN (SELECT id FROM {MARTS}.live_surveys)")
+    elif view == "live_answers":
+        conditions.append(f"t._dlt_root_id IN (SELECT _dlt_id FROM {MARTS}.live_responses)")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT {', '.join(selected)} FROM {RAW}.{table} t{where}"
 
 
-# Rows the API no longer returns may stay, flagged with `deleted_at` (ANALYTICS_DELETIONS=flag);
-# the analytics read only the others. Answers belong to a response: they go with it.
-FLAGGED_ROOTS = ("surveys", "responses", "identified_peoples")
-LIVE_ANSWERS = (
-    f"(SELECT a.* FROM {RAW}.responses__answers a WHERE a._dlt_root_id IN "
-    f"(SELECT _dlt_id FROM {RAW}.responses WHERE {DELETED_AT} IS NULL))"
-)
+def _raw_columns(client: Any) -> dict[str, set[str]]:
+    """Every raw table and its columns (tables dlt created so far)."""
+    sql = "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s"
+    columns: dict[str, set[str]] = {}
+    with client.execute_query(sql, RAW) as cursor:
+        for table, column in cursor.fetchall():
+            columns.setdefault(table, set()).add(column)
+    return columns
 
 
-def _with_sources(sql: str, existing: set[str], legacy_person: bool, flagged: set[str]) -> str:
-    """`sql` fitted to the raw tables as they are: every table that does not exist yet is an
-    empty typed table, tables in `flagged` (those with a `deleted_at` column) are read without
-    their flagged rows, and with `legacy_person` responses are matched on `person__id` too."""
-    for table, columns in READ_TABLES.items():
-        pattern = rf"{re.escape(RAW)}\.{table}\b"
-        if table not in existing:
-            sql = re.sub(pattern, _empty_table(columns), sql)
-        elif table in flagged:
-            live = f"(SELECT * FROM {RAW}.{table} WHERE {DELETED_AT} IS NULL)"
-            sql = re.sub(pattern, live, sql)
-        elif table == "responses__answers" and "responses" in flagged:
-            sql = re.sub(pattern, LIVE_ANSWERS, sql)
-    return sql.replace(PERSON_ID, PERSON_ID_BOTH) if legacy_person else sql
-
-
-def _tables_with_deleted_at(client: Any, existing: set[str]) -> set[str]:
-    """Which of the flaggable raw tables have a `deleted_at` column (loads since it exists)."""
-    sql = (
-        "SELECT table_name FROM information_schema.columns "
-        "WHERE table_schema = %s AND column_name = %s"
-    )
-    with client.execute_query(sql, settings.DATASET_NAME, DELETED_AT) as cursor:
-        found = {row[0] for row in cursor.fetchall()}
-    return found & existing & set(FLAGGED_ROOTS)
-
-
-def _has_legacy_person_column(client: Any, existing: set[str]) -> bool:
-    """Whether responses has `person__id` (rows loaded before the API renamed it `contact`)."""
-    if "responses" not in existing:
-        return False
-    sql = (
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = %s AND column_name = %s"
-    )
-    with client.execute_query(sql, settings.DATASET_NAME, "responses", LEGACY_PERSON_COLUMN) as cur:
-        return cur.fetchone() is not None
-
-
-def _existing_raw_tables(client: Any) -> set[str]:
-    sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
-    with client.execute_query(sql, settings.DATASET_NAME) as cursor:
-        return {row[0] for row in cursor.fetchall()}
+def _create_views(client: Any, columns_by_table: dict[str, set[str]]) -> None:
+    """(Re)create the `live_*` views and the shared ones, in one transaction."""
+    views = [*LIVE_VIEWS, *SHARED_VIEWS]
+    with client.begin_transaction():
+        for view in reversed(views):
+            client.execute_sql(f"DROP VIEW IF EXISTS {MARTS}.{view} CASCADE")
+        for view in views:
+            query = _live_view(view, columns_by_table) if view in LIVE_VIEWS else sql_file(view)
+            client.execute_sql(f"CREATE VIEW {MARTS}.{view} AS {query}")
 
 
 def _raw(*tables: str) -> list[AssetKey]:
     return [asset_key_for(table) for table in tables]
 
 
-# Table name -> (SQL, the raw assets it reads, description).
+# Table name -> (its SQL file in sql/, the raw assets it reads, description).
 MARTS_TABLES: dict[str, tuple[str, list[AssetKey], str]] = {
     "survey_summary": (
-        SURVEY_SUMMARY,
+        "survey_summary",
         _raw("surveys", "responses"),
         "One row per survey: name and status; responses and finished responses, and completion "
         "rate (finished / all); NPS in points, 100 x (promoters scoring 9-10 minus detractors "
@@ -304,13 +144,13 @@ MARTS_TABLES: dict[str, tuple[str, list[AssetKey], str]] = {
         "of its `rating` questions, each answer divided by its question's range (1.0 = top mark).",
     ),
     "daily_survey_responses": (
-        DAILY_SURVEY_RESPONSES,
+        "daily_survey_responses",
         _raw("surveys", "responses"),
         "One row per UTC day and survey with responses: responses created that day, how many of "
         "them are finished, and the NPS of their answers to `nps` questions.",
     ),
     "person_engagement": (
-        PERSON_ENGAGEMENT,
+        "person_engagement",
         _raw("identified_peoples", "surveys", "responses"),
         "One row per identified person (responses joined on `contact__id`, or on `person__id` "
         "for responses loaded before the API renamed `person` to `contact`): responses given, "
@@ -318,7 +158,7 @@ MARTS_TABLES: dict[str, tuple[str, list[AssetKey], str]] = {
         "attributes (JSON) from the people endpoint.",
     ),
     "choice_answer_distribution": (
-        CHOICE_DISTRIBUTION,
+        "choice_answer_distribution",
         _raw("surveys", "responses"),
         "One row per choice question and option chosen: how often it was selected and its share "
         "of the question's answers (multiple-choice answers count each selected option, so "
@@ -361,22 +201,11 @@ def _scalar(client: Any, sql: str, *args: Any) -> Any:
         return cursor.fetchone()[0]
 
 
-# Responses of the last day, of surveys still there (fitted by `_with_sources` like the marts).
-RESPONSES_SINCE = (
-    f"SELECT count(*) FROM {RAW}.responses r JOIN {RAW}.surveys s ON s.id = r.survey_id "
-    "WHERE r.created_at >= %s"
-)
-
-
-def _headline_figures(client: Any, now: datetime, responses_since: str) -> dict[str, Any]:
+def _headline_figures(client: Any, now: datetime) -> dict[str, Any]:
     """Account-wide figures, recorded as numeric metadata so the UI plots their trend."""
-    totals = f"""
-        SELECT sum(responses), sum(finished_responses), sum(nps_answers),
-               sum(promoters), sum(detractors)
-        FROM {MARTS}.survey_summary"""
-    with client.execute_query(totals) as cursor:
+    with client.execute_query(sql_file("headline_totals")) as cursor:
         responses, finished, nps_answers, promoters, detractors = cursor.fetchone()
-    responses_last_day = _scalar(client, responses_since, now - timedelta(1))
+    responses_last_day = _scalar(client, sql_file("responses_since"), now - timedelta(1))
     figures: dict[str, Any] = {
         "responses_total": MetadataValue.int(int(responses or 0)),
         "responses_last_day": MetadataValue.int(int(responses_last_day)),
@@ -400,20 +229,19 @@ def analytics_marts(
 ) -> Iterator[MaterializeResult]:
     """Rebuild the selected analytics tables from the raw tables, each in one transaction."""
     with warehouse.connect(context.log) as client:
-        existing = _existing_raw_tables(client)
-        if "_dlt_loads" not in existing:
+        columns_by_table = _raw_columns(client)
+        if "_dlt_loads" not in columns_by_table:
             raise AnalyticsConfigurationError(
                 f"analytics: the raw tables in schema {settings.DATASET_NAME!r} were never loaded; "
                 f"materialize the {settings.GROUP_NAME!r} assets first."
             )
         client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {MARTS}")
-        legacy_person = _has_legacy_person_column(client, existing)
-        flagged = _tables_with_deleted_at(client, existing)
+        _create_views(client, columns_by_table)
         for table in MARTS_TABLES:
             key = marts_key(table)
             if key not in context.selected_asset_keys:
                 continue
-            sql = _with_sources(MARTS_TABLES[table][0], existing, legacy_person, flagged)
+            sql = sql_file(MARTS_TABLES[table][0])
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
@@ -426,8 +254,7 @@ def analytics_marts(
                 )
             )
             if table == "survey_summary":
-                since = _with_sources(RESPONSES_SINCE, existing, legacy_person, flagged)
-                metadata.update(_headline_figures(client, datetime.now(UTC), since))
+                metadata.update(_headline_figures(client, datetime.now(UTC)))
             yield MaterializeResult(asset_key=key, metadata=metadata)
 
 

@@ -15,7 +15,13 @@ from dagster_dlt import DagsterDltResource
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets, asset_key_for
 from analytics_assets.definitions import defs
-from analytics_assets.marts import MARTS_TABLES, analytics_marts, marts_key
+from analytics_assets.marts import (
+    LIVE_VIEWS,
+    MARTS_TABLES,
+    SHARED_VIEWS,
+    analytics_marts,
+    marts_key,
+)
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, query
@@ -239,15 +245,17 @@ def test_an_account_without_choice_questions_or_people_still_builds(tmp_path: Pa
 
 
 def test_materializing_everything_includes_the_analytics(warehouse: Path) -> None:
-    tables = {
-        row[0]
-        for row in query(
+    kinds = {
+        name: kind
+        for name, kind in query(
             warehouse,
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ?",
             MARTS,
         )
     }
-    assert tables == set(MARTS_TABLES)
+    assert {name for name, kind in kinds.items() if kind == "BASE TABLE"} == set(MARTS_TABLES)
+    # The views the SQL files read, which users may query too.
+    assert {name for name, kind in kinds.items() if kind == "VIEW"} == {*LIVE_VIEWS, *SHARED_VIEWS}
     assert AssetKey([settings.MARTS_KEY_PREFIX, "survey_summary"]) == marts_key("survey_summary")
 
 
