@@ -15,6 +15,8 @@ from typing import Any
 from dlt import Pipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
+from analytics_assets.queries import rows, scalar
+
 
 @dataclass(frozen=True)
 class TableVersions:
@@ -52,19 +54,19 @@ def snapshot_before_load(
         for table_name in table_names:
             table = client.make_qualified_table_name(table_name)
             try:
-                row_count = _scalar(client, f"SELECT count(*) FROM {table}")
+                row_count = scalar(client, f"SELECT count(*) FROM {table}")
             except DatabaseUndefinedRelation:
                 snapshots[table_name] = TableVersions(row_count=0)
                 continue
             sql, args = f"SELECT id, updated_at FROM {table}", ()
             if table_name in windows:
                 column, lookback = windows[table_name]
-                newest = _scalar(client, f"SELECT max({column}) FROM {table}")
+                newest = scalar(client, f"SELECT max({column}) FROM {table}")
                 if newest is not None:
                     sql += f" WHERE {column} >= %s"
                     args = (_as_datetime(newest) - lookback,)
             snapshots[table_name] = TableVersions(
-                row_count=int(row_count), updated_at=dict(_rows(client, sql, args))
+                row_count=int(row_count), updated_at=dict(rows(client, sql, *args))
             )
     return snapshots
 
@@ -79,7 +81,7 @@ def changes_after_load(
         for table_name, previous in before.items():
             table = client.make_qualified_table_name(table_name)
             try:
-                row_count = int(_scalar(client, f"SELECT count(*) FROM {table}"))
+                row_count = int(scalar(client, f"SELECT count(*) FROM {table}"))
             except DatabaseUndefinedRelation:
                 changes[table_name] = TableChanges(0, 0, 0)
                 continue
@@ -87,11 +89,11 @@ def changes_after_load(
             if load_ids:
                 placeholders = ", ".join(["%s"] * len(load_ids))
                 written = dict(
-                    _rows(
+                    rows(
                         client,
                         f"SELECT id, updated_at FROM {table} "
                         f"WHERE _dlt_load_id IN ({placeholders})",
-                        tuple(load_ids),
+                        *load_ids,
                     )
                 )
             rows_changed = sum(
@@ -105,16 +107,6 @@ def changes_after_load(
                 rows_changed=rows_changed,
             )
     return changes
-
-
-def _scalar(client: Any, sql: str) -> Any:
-    with client.execute_query(sql) as cursor:
-        return cursor.fetchone()[0]
-
-
-def _rows(client: Any, sql: str, args: tuple) -> list[tuple]:
-    with client.execute_query(sql, *args) as cursor:
-        return list(cursor.fetchall())
 
 
 def _as_datetime(value: Any) -> datetime:

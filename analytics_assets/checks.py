@@ -63,6 +63,7 @@ from analytics_assets.assets import (
     asset_key_for,
 )
 from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.queries import columns_by_table, rows
 from analytics_assets.resources import WarehouseResource
 
 __all__ = [
@@ -248,31 +249,25 @@ def _loaded_nothing(context: AssetCheckExecutionContext, table: str) -> bool:
     return rows_loaded is not None and rows_loaded.value == 0
 
 
-def _rows(client: SqlClientBase, sql: str, *args: Any) -> list[tuple]:
-    with client.execute_query(sql, *args) as cursor:
-        return list(cursor.fetchall())
-
-
 def _existing_tables(client: SqlClientBase) -> set[str]:
-    """Names of the tables in the raw dataset (information_schema reads the same on both)."""
-    sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
-    return {row[0] for row in _rows(client, sql, client.dataset_name)}
+    """Names of the tables in the raw dataset."""
+    return set(columns_by_table(client, client.dataset_name))
 
 
 def _check_ids(client: SqlClientBase, table: str) -> AssetCheckResult:
     """`id_not_null_and_unique` on one table that exists."""
     qualified = client.make_qualified_table_name(table)
     id_column = client.escape_column_name(settings.PRIMARY_KEY)
-    [(row_count, null_ids)] = _rows(
+    [(row_count, null_ids)] = rows(
         client, f"SELECT count(*), count(*) - count({id_column}) FROM {qualified}"
     )
     duplicates = (
         f"SELECT {id_column} AS id FROM {qualified} WHERE {id_column} IS NOT NULL "
         f"GROUP BY {id_column} HAVING count(*) > 1"
     )
-    [(duplicate_ids,)] = _rows(client, f"SELECT count(*) FROM ({duplicates}) AS duplicated")
+    [(duplicate_ids,)] = rows(client, f"SELECT count(*) FROM ({duplicates}) AS duplicated")
     examples = [
-        str(row[0]) for row in _rows(client, f"{duplicates} ORDER BY id LIMIT {EXAMPLE_LIMIT}")
+        str(row[0]) for row in rows(client, f"{duplicates} ORDER BY id LIMIT {EXAMPLE_LIMIT}")
     ]
     passed = null_ids == 0 and duplicate_ids == 0
     if passed:
@@ -303,13 +298,12 @@ def _check_survey_ids(client: SqlClientBase) -> AssetCheckResult:
         f"AND NOT EXISTS (SELECT 1 FROM {surveys} s WHERE s.id = r.survey_id) "
         "GROUP BY r.survey_id"
     )
-    [(orphan_survey_ids, orphan_responses)] = _rows(
+    [(orphan_survey_ids, orphan_responses)] = rows(
         client,
         f"SELECT count(*), coalesce(sum(responses), 0) FROM ({orphans}) AS orphaned",
     )
     examples = [
-        str(row[0])
-        for row in _rows(client, f"{orphans} ORDER BY r.survey_id LIMIT {EXAMPLE_LIMIT}")
+        str(row[0]) for row in rows(client, f"{orphans} ORDER BY r.survey_id LIMIT {EXAMPLE_LIMIT}")
     ]
     passed = orphan_survey_ids == 0
     if passed:

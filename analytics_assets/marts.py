@@ -43,6 +43,8 @@ from analytics_assets.columns import DELETED_AT
 from analytics_assets.environment import destination_kind
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.metadata import table_metadata
+from analytics_assets.queries import columns_by_table as read_columns
+from analytics_assets.queries import scalar
 from analytics_assets.resources import WarehouseResource
 
 RAW = settings.DATASET_NAME
@@ -106,16 +108,6 @@ def _live_view(view: str, columns_by_table: dict[str, set[str]]) -> str:
         conditions.append(f"t._dlt_root_id IN (SELECT _dlt_id FROM {MARTS}.live_responses)")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     return f"SELECT {', '.join(selected)} FROM {RAW}.{table} t{where}"
-
-
-def _raw_columns(client: Any) -> dict[str, set[str]]:
-    """Every raw table and its columns (tables dlt created so far)."""
-    sql = "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s"
-    columns: dict[str, set[str]] = {}
-    with client.execute_query(sql, RAW) as cursor:
-        for table, column in cursor.fetchall():
-            columns.setdefault(table, set()).add(column)
-    return columns
 
 
 def _create_views(client: Any, columns_by_table: dict[str, set[str]]) -> None:
@@ -196,16 +188,11 @@ def _column_schema(client: Any, table: str) -> TableSchema:
     return TableSchema(columns=[TableColumn(name=name, type=str(kind)) for name, kind in rows])
 
 
-def _scalar(client: Any, sql: str, *args: Any) -> Any:
-    with client.execute_query(sql, *args) as cursor:
-        return cursor.fetchone()[0]
-
-
 def _headline_figures(client: Any, now: datetime) -> dict[str, Any]:
     """Account-wide figures, recorded as numeric metadata so the UI plots their trend."""
     with client.execute_query(sql_file("headline_totals")) as cursor:
         responses, finished, nps_answers, promoters, detractors = cursor.fetchone()
-    responses_last_day = _scalar(client, sql_file("responses_since"), now - timedelta(1))
+    responses_last_day = scalar(client, sql_file("responses_since"), now - timedelta(1))
     figures: dict[str, Any] = {
         "responses_total": MetadataValue.int(int(responses or 0)),
         "responses_last_day": MetadataValue.int(int(responses_last_day)),
@@ -229,7 +216,7 @@ def analytics_marts(
 ) -> Iterator[MaterializeResult]:
     """Rebuild the selected analytics tables from the raw tables, each in one transaction."""
     with warehouse.connect(context.log) as client:
-        columns_by_table = _raw_columns(client)
+        columns_by_table = read_columns(client, RAW)
         if "_dlt_loads" not in columns_by_table:
             raise AnalyticsConfigurationError(
                 f"analytics: the raw tables in schema {settings.DATASET_NAME!r} were never loaded; "
@@ -245,7 +232,7 @@ def analytics_marts(
             with client.begin_transaction():
                 client.execute_sql(f"DROP TABLE IF EXISTS {MARTS}.{table}")
                 client.execute_sql(f"CREATE TABLE {MARTS}.{table} AS {sql}")
-            row_count = _scalar(client, f"SELECT count(*) FROM {MARTS}.{table}")
+            row_count = scalar(client, f"SELECT count(*) FROM {MARTS}.{table}")
             metadata: dict[str, Any] = dict(
                 table_metadata(
                     row_count=int(row_count),

@@ -1,0 +1,30 @@
+"""The few ways the project reads its warehouse through dlt's SQL client.
+
+dlt's `sql_client()` speaks each destination's dialect and placeholders (`%s` everywhere); these
+helpers run one query and return what it found, the same on DuckDB and Postgres.
+"""
+
+from typing import Any
+
+from dlt.destinations.sql_client import SqlClientBase
+
+
+def rows(client: SqlClientBase, sql: str, *args: Any) -> list[tuple]:
+    """Every row of a query."""
+    with client.execute_query(sql, *args) as cursor:
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def scalar(client: SqlClientBase, sql: str, *args: Any) -> Any:
+    """The first column of the first row of a query."""
+    with client.execute_query(sql, *args) as cursor:
+        return cursor.fetchone()[0]
+
+
+def columns_by_table(client: SqlClientBase, schema: str) -> dict[str, set[str]]:
+    """Every table of a schema with its columns, from `information_schema` (views too)."""
+    sql = "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s"
+    found: dict[str, set[str]] = {}
+    for table, column in rows(client, sql, schema):
+        found.setdefault(table, set()).add(column)
+    return found
