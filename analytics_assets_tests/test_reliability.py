@@ -18,15 +18,20 @@ one short), so the many runs of this module stay fast; paging still spans severa
 Tests that need a warehouse loaded by a good run copy one loaded once per module from an
 identical dataset (same seed and `now`).
 
-The tests that serve a 429 also prove the client-side request budget does not fill itself on
-a 429 (which would stall every process for a whole budget window).
+The waits are checked as decisions, not durations: `retry_waits` records what dlt's retrying
+client (tenacity) asked to sleep, and the API's clock only gives each wait a floor (a busy
+machine makes a wait longer, never shorter). The tests that serve a 429 with `Retry-After`
+also prove the client-side request budget does not fill itself on a 429 (which would stall
+every process for a whole budget window): its bucket holds one token per request sent.
 """
 
+import inspect
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
+from analytics_assets.budget import budget_limiter
 from analytics_assets.environment import destination_kind
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
@@ -246,24 +252,49 @@ def _gaps(times: list[float]) -> list[float]:
     return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
 
 
-def _fault_page_once(
-    monkeypatch: pytest.MonkeyPatch, server: SampleApiServer, skip: int, **fault: Any
-) -> None:
-    """Serve `fault` to the request for the responses page at `skip`, once.
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits dlt's retrying client decides on, in the order it sleeps them.
 
-    `queue_fault` matches on the path only, so it would hit the first page; the fault is
-    queued the moment the page at `skip` is asked for, and that request takes it.
+    dlt's `Client` retries through tenacity, whose default sleep strategy (`tenacity.nap`)
+    calls `time.sleep`; every other sleep of the run (Dagster's, the budget's) is left out.
     """
-    original = server._answer_api
-    armed = [True]
+    waits: list[float] = []
+    sleep = time.sleep
 
-    def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str]):
-        if armed[0] and path.endswith(RESPONSES_PATH) and query.get("skip") == str(skip):
-            armed[0] = False
-            server.queue_fault(RESPONSES_PATH, **fault)
-        return original(method, path, query, headers)
+    def recording_sleep(seconds: float) -> None:
+        caller = inspect.currentframe()
+        module = caller.f_back.f_globals.get("__name__", "") if caller and caller.f_back else ""
+        if module.startswith("tenacity"):
+            waits.append(seconds)
+        sleep(seconds)
 
-    monkeypatch.setattr(server, "_answer_api", answer)
+    monkeypatch.setattr(time, "sleep", recording_sleep)
+    return waits
+
+
+def _assert_budget_holds_only_what_was_sent(api: AnalyticsApiResource, server: SampleApiServer):
+    """The budget's bucket holds one token per request sent: a 429 did not fill it.
+
+    requests-ratelimiter fills the bucket on a 429 by default, which would hold every process
+    for a whole budget window; the session turns that off. Checked by taking the remaining
+    tokens without waiting, through a limiter over the same budget file.
+    """
+    budget = api.request_budget(None)
+    assert budget is not None
+    sent = len(server.requests)
+    limiter = budget_limiter(budget)
+    try:
+        taken = [
+            limiter.try_acquire(settings.SOURCE_NAME, blocking=False)
+            for _ in range(budget.requests)
+        ]
+        assert taken.count(True) == budget.requests - sent, (
+            f"after {sent} requests the budget of {budget.requests} had "
+            f"{taken.count(True)} tokens left"
+        )
+    finally:
+        limiter.close()
 
 
 # ----------------------------------------------------------------------------- transient faults
@@ -273,24 +304,28 @@ _SHORT_BUDGET = {"request_budget_period_seconds": BUDGET_WINDOW_SECONDS}
 
 
 @pytest.mark.parametrize(
-    ("fault", "api_fields", "wait"),
+    ("fault", "api_fields", "wait", "floor"),
     [
-        # `wait`: what the client should wait before its retry (backoff, Retry-After, timeout).
+        # `wait`: what the retrying client decides to sleep before its retry (the backoff,
+        # Retry-After); `floor`: the least time the API can see between the two requests (the
+        # wait, plus the timeout a slow answer costs).
         # No Retry-After: the API's window (shortened to BUDGET_WINDOW_SECONDS here) passes.
-        pytest.param({"status": 429}, _SHORT_BUDGET, BUDGET_WINDOW_SECONDS, id="429"),
         pytest.param(
-            {"status": 429, "retry_after": "1"}, _SHORT_BUDGET, 1.0,
-            id="429-retry-after",
+            {"status": 429}, _SHORT_BUDGET, BUDGET_WINDOW_SECONDS, BUDGET_WINDOW_SECONDS,
+            id="429",
         ),
-        pytest.param({"status": 500}, {}, FAST_BACKOFF, id="500"),
-        pytest.param({"status": 502}, {}, FAST_BACKOFF, id="502"),
-        pytest.param({"status": 503}, {}, FAST_BACKOFF, id="503"),
-        pytest.param({"status": 504}, {}, FAST_BACKOFF, id="504"),
+        pytest.param({"status": 429, "retry_after": "1"}, {}, 1.0, 1.0, id="429-retry-after"),
+        pytest.param({"status": 500}, {}, FAST_BACKOFF, FAST_BACKOFF, id="500"),
+        pytest.param({"status": 502}, {}, FAST_BACKOFF, FAST_BACKOFF, id="502"),
+        pytest.param({"status": 503}, {}, FAST_BACKOFF, FAST_BACKOFF, id="503"),
+        pytest.param({"status": 504}, {}, FAST_BACKOFF, FAST_BACKOFF, id="504"),
         pytest.param(
-            {"status": 200, "delay": 2.5}, {"request_timeout_seconds": 0.75}, 0.75 + FAST_BACKOFF,
-            id="timeout",
+            {"status": 200, "delay": 2.5}, {"request_timeout_seconds": 0.75}, FAST_BACKOFF,
+            0.75 + FAST_BACKOFF, id="timeout",
         ),
-        pytest.param({"drop_connection": True}, {}, FAST_BACKOFF, id="dropped-connection"),
+        pytest.param(
+            {"drop_connection": True}, {}, FAST_BACKOFF, FAST_BACKOFF, id="dropped-connection"
+        ),
     ],
 )  # fmt: skip
 def test_a_transient_fault_costs_one_retry_and_the_load_is_exact(
@@ -298,11 +333,18 @@ def test_a_transient_fault_costs_one_retry_and_the_load_is_exact(
     sample_dataset: SampleDataset,
     duckdb_path: Path,
     tmp_path: Path,
+    retry_waits: list[float],
     fault: dict[str, Any],
     api_fields: dict[str, Any],
     wait: float,
+    floor: float,
 ) -> None:
-    api = _api_resource(sample_api.base_url, backoff_factor=FAST_BACKOFF, **api_fields)
+    api = _api_resource(
+        sample_api.base_url,
+        backoff_factor=FAST_BACKOFF,
+        request_budget_path=str(tmp_path / "budget.sqlite"),
+        **api_fields,
+    )
     sample_api.queue_fault(RESPONSES_PATH, **fault)
 
     result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
@@ -315,15 +357,25 @@ def test_a_transient_fault_costs_one_retry_and_the_load_is_exact(
     first, retry = [r for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)][:2]
     assert first.query == retry.query == {"limit": str(PAGE_SIZE), "skip": "0"}
     assert retry.status == 200
-    # Generous upper margin for a busy machine; the budget bug waits a whole window instead.
-    assert wait - 0.05 <= retry.received_at - first.received_at < wait + 0.9
+    assert retry_waits == [wait]
+    assert retry.received_at - first.received_at >= floor - 0.05
+    if "retry_after" in fault:
+        _assert_budget_holds_only_what_was_sent(api, sample_api)
 
 
 def test_retry_after_is_honoured_over_a_shorter_backoff(
-    sample_api: SampleApiServer, sample_dataset: SampleDataset, duckdb_path: Path, tmp_path: Path
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    duckdb_path: Path,
+    tmp_path: Path,
+    retry_waits: list[float],
 ) -> None:
     # The backoff would wait 0.05 s; the API asks for 2 s.
-    api = _api_resource(sample_api.base_url, backoff_factor=FAST_BACKOFF, **_SHORT_BUDGET)
+    api = _api_resource(
+        sample_api.base_url,
+        backoff_factor=FAST_BACKOFF,
+        request_budget_path=str(tmp_path / "budget.sqlite"),
+    )
     sample_api.queue_fault(RESPONSES_PATH, 429, retry_after="2")
 
     result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
@@ -331,16 +383,22 @@ def test_retry_after_is_honoured_over_a_shorter_backoff(
     assert result.success
     statuses = [r.status for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)]
     assert statuses == [429] + [200] * RESPONSE_PAGES
+    assert retry_waits == [2.0]
     [gap, *_] = _gaps(_received_at(sample_api, RESPONSES_PATH))
-    assert 1.9 <= gap < 2.0 + 0.5
+    assert gap >= 1.95
     _assert_tables_match_api(duckdb_path, sample_dataset)
+    _assert_budget_holds_only_what_was_sent(api, sample_api)
 
 
 def test_default_policy_rides_out_a_burst_of_faults_on_two_endpoints(
-    sample_api: SampleApiServer, sample_dataset: SampleDataset, duckdb_path: Path, tmp_path: Path
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    duckdb_path: Path,
+    tmp_path: Path,
+    retry_waits: list[float],
 ) -> None:
     """The acceptance scenario, with the retry policy as shipped: backoff factor 2, 3 retries."""
-    api = _api_resource(sample_api.base_url, **_SHORT_BUDGET)
+    api = _api_resource(sample_api.base_url, request_budget_path=str(tmp_path / "budget.sqlite"))
     assert (api.backoff_factor, api.max_retries) == (2.0, 3)
     sample_api.queue_fault(RESPONSES_PATH, 429, retry_after="1")
     sample_api.queue_fault(RESPONSES_PATH, 503)
@@ -355,15 +413,16 @@ def test_default_policy_rides_out_a_burst_of_faults_on_two_endpoints(
     assert _requests_per_path(sample_api) == _full_load_requests(
         sample_api, extra={RESPONSES_PATH: 3, SURVEYS_PATH: 2}
     )
-    # Retry-After 1 s rather than the 2 s backoff, then 2 * 2**1 and 2 * 2**2 seconds.
+    # Responses: Retry-After 1 s rather than the 2 s backoff, then 2 * 2**1 and 2 * 2**2 s;
+    # surveys: 2 * 2**0 and 2 * 2**1 s. Endpoints may be read side by side, so compare sorted.
+    assert sorted(retry_waits) == [1.0, 2.0, 4.0, 4.0, 8.0]
     response_gaps = _gaps(_received_at(sample_api, RESPONSES_PATH)[:4])
-    assert 0.95 <= response_gaps[0] < 1.9
-    assert response_gaps[1] >= 3.9
-    assert response_gaps[2] >= 7.9
-    # 2 * 2**0 and 2 * 2**1 seconds.
     survey_gaps = _gaps(_received_at(sample_api, SURVEYS_PATH))
-    assert survey_gaps[0] >= 1.9
-    assert survey_gaps[1] >= 3.9
+    floors = [1.0, 4.0, 8.0, 2.0, 4.0]
+    assert all(
+        gap >= floor - 0.05 for gap, floor in zip(response_gaps + survey_gaps, floors, strict=True)
+    )
+    _assert_budget_holds_only_what_was_sent(api, sample_api)
 
 
 # ----------------------------------------------------------------------------- permanent failures
@@ -461,7 +520,6 @@ def test_a_malformed_surveys_body_fails_the_run_naming_the_endpoint(
 
 @pytest.mark.parametrize(("body", "content_type"), MALFORMED_BODIES)
 def test_a_malformed_second_page_of_responses_fails_the_run_naming_the_endpoint(
-    monkeypatch: pytest.MonkeyPatch,
     sample_api: SampleApiServer,
     resources: dict,
     loaded_warehouse: Path,
@@ -469,8 +527,8 @@ def test_a_malformed_second_page_of_responses_fails_the_run_naming_the_endpoint(
     content_type: str,
 ) -> None:
     before = _warehouse_snapshot(loaded_warehouse)
-    _fault_page_once(
-        monkeypatch, sample_api, skip=PAGE_SIZE, status=200, body=body, content_type=content_type
+    sample_api.queue_fault(
+        RESPONSES_PATH, 200, body=body, content_type=content_type, query={"skip": str(PAGE_SIZE)}
     )
 
     # A full refresh reads every page, so the second one is asked for.
