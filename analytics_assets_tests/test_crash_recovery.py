@@ -13,8 +13,8 @@ as a clean single load of the same API (which covers tables the project derives,
 The kill points:
 
 - mid-extract: the sample API holds the second page of responses (a `queue_fault` with a long
-  `delay`, queued the moment that page is asked for) and the kill lands once the request log
-  shows it arrived;
+  `delay`, matching that page's `skip`) and the kill lands once the request log shows it
+  arrived;
 - load: the kill lands as soon as dlt's progress log prints `Load analytics_api` (optionally
   after the first load job completed), with a dataset big enough that the load takes seconds;
   the test checks the load really had not finished when the process died.
@@ -249,29 +249,15 @@ def deployment(sample_api: SampleApiServer, tmp_path: Path) -> Iterator[Deployme
         run.stop_if_running()
 
 
-def _hold_responses_page(
-    monkeypatch: pytest.MonkeyPatch, server: SampleApiServer, skip: int
-) -> Callable[[], bool]:
+def _hold_responses_page(server: SampleApiServer, skip: int) -> Callable[[], bool]:
     """Hold the next request for the responses page at `skip` for HOLD_SECONDS.
 
-    `queue_fault` matches on the path only, and the first page of responses would take the
-    fault; so the delayed fault is queued the moment the page at `skip` is asked for, and that
-    request takes it. Only once: the rerun is served normally.
+    Only that request: the rerun is served normally.
 
     Returns:
         A check that the held request is in the server's request log.
     """
-    original = server._answer_api
-    armed = threading.Event()
-    armed.set()
-
-    def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str]):
-        if armed.is_set() and path.endswith(RESPONSES_PATH) and query.get("skip") == str(skip):
-            armed.clear()
-            server.queue_fault(RESPONSES_PATH, 503, delay=HOLD_SECONDS)
-        return original(method, path, query, headers)
-
-    monkeypatch.setattr(server, "_answer_api", answer)
+    server.queue_fault(RESPONSES_PATH, 503, delay=HOLD_SECONDS, query={"skip": str(skip)})
 
     def arrived() -> bool:
         return any(
@@ -516,11 +502,8 @@ def test_kill_mid_extract_of_the_first_run_then_rerun_loads_exactly(
     reference_load: Callable[[SampleDataset], Path],
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    held_page_arrived = _hold_responses_page(
-        monkeypatch, sample_api, skip=settings.DEFAULT_PAGE_SIZE
-    )
+    held_page_arrived = _hold_responses_page(sample_api, skip=settings.DEFAULT_PAGE_SIZE)
     run = deployment.start()
     _wait_until(held_page_arrived, 90, "the held second page of responses", run)
 
@@ -625,7 +608,6 @@ def test_kill_of_an_incremental_run_then_rerun_lands_new_and_edited_responses(
     reference_load: Callable[[SampleDataset], Path],
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
-    monkeypatch: pytest.MonkeyPatch,
     kill_point: str,
 ) -> None:
     deployment.run()
@@ -636,7 +618,7 @@ def test_kill_of_an_incremental_run_then_rerun_lands_new_and_edited_responses(
     new_ids, edited = _add_and_edit_across_the_lookback(sample_dataset)
     if kill_point == "extract":
         # Page 1 (the newest 100) is read, page 2 is held: the run dies mid-extract.
-        arrived = _hold_responses_page(monkeypatch, sample_api, skip=settings.DEFAULT_PAGE_SIZE)
+        arrived = _hold_responses_page(sample_api, skip=settings.DEFAULT_PAGE_SIZE)
         run = deployment.start()
         _wait_until(arrived, 90, "the held second page of responses", run)
     else:
@@ -675,20 +657,15 @@ def test_the_projects_instance_settings_release_a_dead_runs_pool_slot(
     reference_load: Callable[[SampleDataset], Path],
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A SIGKILLed run keeps its pool slot until run monitoring (in the daemon) releases it.
+    """A SIGKILLed run keeps its pool slot until the daemon's run monitoring releases it.
 
-    The daemon fails the dead run once it passes `max_runtime_seconds` and frees its slot
-    `free_slots_after_run_end_seconds` later; both run here through Dagster's own daemon code,
-    with the project's `dagster.yaml` (the free-slot delay shortened to keep the test short).
+    `dagster-daemon run` with the project's `dagster.yaml` (its times shortened so the test
+    takes seconds, not two hours) fails the dead run once it passes `max_runtime_seconds` and
+    frees its slot `free_slots_after_run_end_seconds` later; the next run then gets the slot.
     """
-    import logging
-    from types import SimpleNamespace
-
     import yaml
-    from dagster import DagsterInstance
-    from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
+    from dagster import DagsterInstance, DagsterRunStatus
 
     settings_file = yaml.safe_load((PROJECT_DIR / "dagster.yaml").read_text())
     assert settings_file["concurrency"]["pools"]["default_limit"] == 1
@@ -696,11 +673,12 @@ def test_the_projects_instance_settings_release_a_dead_runs_pool_slot(
     assert monitoring["enabled"] is True
     assert 0 < monitoring["max_runtime_seconds"] <= 6 * 3600
     assert monitoring["free_slots_after_run_end_seconds"] > 0
-    monitoring["free_slots_after_run_end_seconds"] = 1
+    monitoring.update(max_runtime_seconds=1, free_slots_after_run_end_seconds=1)
+    monitoring["poll_interval_seconds"] = 1
     dagster_home = Path(deployment.env["DAGSTER_HOME"])
     (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(settings_file))
 
-    arrived = _hold_responses_page(monkeypatch, sample_api, skip=settings.DEFAULT_PAGE_SIZE)
+    arrived = _hold_responses_page(sample_api, skip=settings.DEFAULT_PAGE_SIZE)
     run = deployment.start()
     _wait_until(arrived, 90, "the held second page of responses", run)
     assert run.kill() == -signal.SIGKILL
@@ -712,16 +690,23 @@ def test_the_projects_instance_settings_release_a_dead_runs_pool_slot(
             slot.run_id
             for slot in instance.event_log_storage.get_concurrency_info(POOL).claimed_slots
         } == {dead.run_id}
-        # What run monitoring does to a run past its max runtime ...
-        instance.report_run_failed(dead, "run worker died (test: past max_runtime_seconds)")
-        time.sleep(2.5)
-        # ... and then, `free_slots_after_run_end_seconds` later, to its slots.
-        list(
-            execute_concurrency_slots_iteration(
-                SimpleNamespace(instance=instance), logging.getLogger("test")
+
+        # The console script the `dagster` package installs beside this interpreter.
+        daemon_command = [str(Path(sys.executable).with_name("dagster-daemon")), "run"]
+        daemon = _LiveRun([*daemon_command, "-m", "analytics_assets.definitions"], deployment.env)
+        deployment.runs.append(daemon)
+
+        def released() -> bool:
+            run_now = instance.get_run_by_id(dead.run_id)
+            claimed = instance.event_log_storage.get_concurrency_info(POOL).claimed_slots
+            return (
+                run_now is not None and run_now.status == DagsterRunStatus.FAILURE and not claimed
             )
-        )
-        assert not instance.event_log_storage.get_concurrency_info(POOL).claimed_slots
+
+        _wait_until(released, 180, "run monitoring to fail the dead run and free its slot", daemon)
+        daemon.kill()
+        failure = instance.get_run_by_id(dead.run_id)
+        assert failure is not None and failure.status == DagsterRunStatus.FAILURE
 
     deployment.run()
 
