@@ -20,9 +20,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from analytics_assets_tests.live import free_port, graphql, wait_for
+from analytics_assets_tests.live import (
+    free_port,
+    graphql,
+    scrubbed_env,
+    skip_or_fail_in_ci,
+    wait_for,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,10 +84,7 @@ def _require_browser() -> None:
     except ImportError:
         missing.append("the `playwright` module (pip install -e '.[test]')")
     if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(reason + "; CI must run it")
-        pytest.skip(reason)
+        skip_or_fail_in_ci("the browser test needs " + " and ".join(missing))
 
 
 class DemoExited(AssertionError):
@@ -110,8 +111,7 @@ class Demo:
         shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
         workdir = tmp_path / "cwd"
         workdir.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-        env.update(
+        env = scrubbed_env(
             DAGSTER_HOME=str(dagster_home),
             DLT_DATA_DIR=str(tmp_path / "dlt"),
             HOME=str(tmp_path),

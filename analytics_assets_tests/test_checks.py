@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import time_machine
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckSeverity,
@@ -21,7 +22,6 @@ from dagster import (
     ExecuteInProcessResult,
     materialize,
 )
-from dagster._core.test_utils import freeze_time
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
@@ -276,11 +276,11 @@ def test_freshness_check_passes_within_the_bound_and_fails_past_it(
 ) -> None:
     checks, _ = build_freshness_checks(2)
     loaded_at = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
-    with freeze_time(loaded_at):
+    with time_machine.travel(loaded_at, tick=False):
         instance.report_runless_asset_event(AssetMaterialization(asset_key_for("responses")))
 
     def evaluate_at(moment: datetime) -> AssetCheckEvaluation:
-        with freeze_time(moment):
+        with time_machine.travel(moment, tick=False):
             result = materialize(
                 checks, instance=instance, selection=AssetSelection.all_asset_checks()
             )

@@ -9,22 +9,16 @@ from pathlib import Path
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, table_ids
-from analytics_assets_tests.live import free_port, graphql, wait_for
+from analytics_assets_tests.live import free_port, graphql, scrubbed_env, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-
-
-def _env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-    env.update(overrides)
-    return env
 
 
 def test_dagster_cli_materializes_every_row_exactly_once_twice(
     sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
 ) -> None:
     duckdb_path = tmp_path / "warehouse.duckdb"
-    env = _env(
+    env = scrubbed_env(
         ANALYTICS_API_BASE_URL=sample_api.base_url,
         ANALYTICS_API_KEY=TEST_API_KEY,
         ANALYTICS_DUCKDB_PATH=str(duckdb_path),
@@ -79,7 +73,7 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
             str(duckdb_path),
         ],  # fmt: skip
         cwd=PROJECT_DIR,
-        env=_env(HOME=str(tmp_path)),
+        env=scrubbed_env(HOME=str(tmp_path)),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

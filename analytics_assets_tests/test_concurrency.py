@@ -1,6 +1,5 @@
 """Two sync runs launched at once on one Dagster instance both succeed: the pool serialises them."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
+from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -22,8 +22,7 @@ def test_two_sync_runs_at_once_both_succeed_and_tables_stay_exact(
     dagster_home.mkdir()
     shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
     duckdb_path = tmp_path / "warehouse.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-    env.update(
+    env = scrubbed_env(
         ANALYTICS_API_BASE_URL=sample_api.base_url,
         ANALYTICS_API_KEY=TEST_API_KEY,
         ANALYTICS_DUCKDB_PATH=str(duckdb_path),

@@ -48,6 +48,7 @@ from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
+from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 POOL = analytics_api_assets.op.pool
@@ -224,11 +225,8 @@ class Deployment:
 
 
 def _environment(root: Path, base_url: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_", "DLT_"))
-    }
     (root / "dagster_home").mkdir(parents=True)
-    env.update(
+    return scrubbed_env(
         ANALYTICS_API_BASE_URL=base_url,
         ANALYTICS_API_KEY=TEST_API_KEY,
         ANALYTICS_DUCKDB_PATH=str(root / "warehouse.duckdb"),
@@ -238,7 +236,6 @@ def _environment(root: Path, base_url: str) -> dict[str, str]:
         DLT_DATA_DIR=str(root / "dlt"),
         PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 @pytest.fixture

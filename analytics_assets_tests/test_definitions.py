@@ -1,18 +1,17 @@
 """The code location loads anywhere: no environment variables, no network, no files written."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def _clean_env(home: Path) -> dict[str, str]:
     """The process environment without any ANALYTICS_* variable, with an empty HOME."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-    env["HOME"] = str(home)
-    return env
+    return scrubbed_env(HOME=str(home))
 
 
 def test_definitions_import_with_no_environment_and_write_nothing(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ every process for a whole budget window): its bucket holds one token per request
 """
 
 import inspect
-import os
 import re
 import shutil
 import subprocess
@@ -57,6 +56,7 @@ from analytics_assets_tests.conftest import (
     query,
     table_ids,
 )
+from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RESPONSE_COUNT = 245
@@ -707,8 +707,7 @@ def test_a_bad_destination_names_the_setting_and_never_shows_a_connection_string
 def test_cli_without_the_api_key_fails_naming_it_before_any_request(
     sample_api: SampleApiServer, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-    env.update(
+    env = scrubbed_env(
         ANALYTICS_API_BASE_URL=sample_api.base_url,
         ANALYTICS_DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
         DAGSTER_HOME=str(tmp_path / "dagster_home"),

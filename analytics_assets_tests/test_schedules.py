@@ -10,8 +10,6 @@ overlap with the in-process tests.
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -22,6 +20,7 @@ from analytics_assets.assets import IngestionConfig, analytics_api_assets
 from analytics_assets.definitions import defs
 from analytics_assets.errors import AnalyticsConfigurationError
 from analytics_assets.schedules import build_schedules
+from analytics_assets_tests.live import DefinitionsImport
 
 SYNC = "analytics_api_sync_schedule"
 FULL_REFRESH = "analytics_api_full_refresh_schedule"
@@ -44,42 +43,15 @@ _PRINT_SCHEDULES = (
 # ----------------------------------------------------------------------------- helpers
 
 
-class _DefinitionsImport:
-    """`import analytics_assets.definitions` in a fresh interpreter, started at once."""
-
-    def __init__(self, workdir: str, variables: dict[str, str]) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _PRINT_SCHEDULES],
-            cwd=workdir,
-            env={**env, "HOME": workdir, **variables},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._completed: subprocess.CompletedProcess[str] | None = None
-
-    def result(self) -> subprocess.CompletedProcess[str]:
-        if self._completed is None:
-            stdout, stderr = self._process.communicate(timeout=120)
-            self._completed = subprocess.CompletedProcess(
-                self._process.args, self._process.returncode, stdout, stderr
-            )
-        return self._completed
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.communicate()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def definitions_imports(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, _DefinitionsImport]]:
+) -> Iterator[dict[str, DefinitionsImport]]:
     """One background import per `CRON_ENVIRONMENTS` entry, each in its own empty folder."""
     imports = {
-        name: _DefinitionsImport(str(tmp_path_factory.mktemp(f"cron-{name}")), variables)
+        name: DefinitionsImport(
+            _PRINT_SCHEDULES, str(tmp_path_factory.mktemp(f"cron-{name}")), variables
+        )
         for name, variables in CRON_ENVIRONMENTS.items()
     }
     yield imports
@@ -195,7 +167,7 @@ def test_invalid_full_refresh_cron_raises_naming_its_variable() -> None:
 
 
 def test_cron_environment_variables_change_the_loaded_schedules(
-    definitions_imports: dict[str, _DefinitionsImport],
+    definitions_imports: dict[str, DefinitionsImport],
 ) -> None:
     completed = definitions_imports["custom"].result()
 
@@ -207,7 +179,7 @@ def test_cron_environment_variables_change_the_loaded_schedules(
 
 
 def test_invalid_cron_environment_variable_fails_the_import_naming_it(
-    definitions_imports: dict[str, _DefinitionsImport],
+    definitions_imports: dict[str, DefinitionsImport],
 ) -> None:
     completed = definitions_imports["invalid"].result()
 

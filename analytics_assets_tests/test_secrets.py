@@ -55,8 +55,8 @@ from dagster import (
     DagsterRunStatus,
     build_sensor_context,
     materialize,
+    serialize_value,
 )
-from dagster._serdes import serialize_value
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
@@ -65,6 +65,7 @@ from analytics_assets.definitions import defs
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW
+from analytics_assets_tests.live import scrubbed_env
 
 SECRET = "secret-key-7f3c9e21-do-not-leak"
 OTHER_KEY = "the-key-the-api-expects-0b5d"
@@ -370,12 +371,7 @@ def test_the_api_key_appears_in_no_output_and_no_file(
         SampleApiServer(dataset=dataset, api_key=SECRET) as api,
         SampleApiServer(dataset=dataset, api_key=OTHER_KEY) as api_expecting_another_key,
     ):
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("ANALYTICS_", "DAGSTER_", "DLT_", "RUNTIME__"))
-        }
-        env.update(
+        env = scrubbed_env(
             ANALYTICS_API_BASE_URL=api.base_url,
             ANALYTICS_API_KEY=SECRET,
             ANALYTICS_DUCKDB_PATH=str(duckdb_path),

@@ -14,21 +14,20 @@ module's first test runs so they overlap with the in-process tests.
 import json
 import os
 import socket
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 import pytest
 from dagster import (
     AssetKey,
     AssetSelection,
     DefaultSensorStatus,
+    RunRequest,
     SensorDefinition,
     SkipReason,
     build_sensor_context,
 )
-from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from analytics_assets import settings
 from analytics_assets.definitions import defs
@@ -36,8 +35,19 @@ from analytics_assets.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.sensors import build_new_responses_sensor
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
+from analytics_assets_tests.live import DefinitionsImport
 
 RESPONSES_PATH = settings.RESPONSES_PATH
+
+
+class TickResult(Protocol):
+    """What `SensorDefinition.evaluate_tick` returns, as far as these tests read it."""
+
+    run_requests: Sequence[RunRequest] | None
+    skip_message: str | None
+    cursor: str | None
+
+
 RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
 OTHER_INGESTION_KEYS = {
     AssetKey(["analytics_api", name])
@@ -60,42 +70,15 @@ _PRINT_INTERVAL = (
 # ----------------------------------------------------------------------------- helpers
 
 
-class _DefinitionsImport:
-    """`import analytics_assets.definitions` in a fresh interpreter, started at once."""
-
-    def __init__(self, workdir: str, variables: dict[str, str]) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _PRINT_INTERVAL],
-            cwd=workdir,
-            env={**env, "HOME": workdir, **variables},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._completed: subprocess.CompletedProcess[str] | None = None
-
-    def result(self) -> subprocess.CompletedProcess[str]:
-        if self._completed is None:
-            stdout, stderr = self._process.communicate(timeout=120)
-            self._completed = subprocess.CompletedProcess(
-                self._process.args, self._process.returncode, stdout, stderr
-            )
-        return self._completed
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.communicate()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def definitions_imports(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, _DefinitionsImport]]:
+) -> Iterator[dict[str, DefinitionsImport]]:
     """One background import per `INTERVAL_ENVIRONMENTS` entry, each in its own empty folder."""
     imports = {
-        name: _DefinitionsImport(str(tmp_path_factory.mktemp(f"interval-{name}")), variables)
+        name: DefinitionsImport(
+            _PRINT_INTERVAL, str(tmp_path_factory.mktemp(f"interval-{name}")), variables
+        )
         for name, variables in INTERVAL_ENVIRONMENTS.items()
     }
     yield imports
@@ -121,7 +104,7 @@ def _api(base_url: str, api_key: str = TEST_API_KEY) -> AnalyticsApiResource:
 
 def _tick(
     sensor: SensorDefinition, api: AnalyticsApiResource, cursor: str | None = None
-) -> SensorExecutionData:
+) -> TickResult:
     """One evaluation, as the daemon runs it (run requests resolved against `defs`)."""
     with build_sensor_context(
         cursor=cursor, resources={"analytics_api": api}, definitions=defs
@@ -149,7 +132,7 @@ def _first_cursor(sensor: SensorDefinition, server: SampleApiServer) -> str:
     return cursor
 
 
-def _assert_skipped_with_cursor_kept(result: SensorExecutionData, cursor: str) -> None:
+def _assert_skipped_with_cursor_kept(result: TickResult, cursor: str) -> None:
     assert result.run_requests == []
     assert result.skip_message is not None
     assert result.cursor == cursor
@@ -411,7 +394,7 @@ def test_registered_sensor_interval_defaults_to_300_seconds() -> None:
 
 
 def test_interval_follows_the_environment_variable(
-    definitions_imports: dict[str, _DefinitionsImport],
+    definitions_imports: dict[str, DefinitionsImport],
 ) -> None:
     completed = definitions_imports["45"].result()
 
@@ -420,7 +403,7 @@ def test_interval_follows_the_environment_variable(
 
 
 def test_invalid_interval_fails_the_import_naming_the_variable(
-    definitions_imports: dict[str, _DefinitionsImport],
+    definitions_imports: dict[str, DefinitionsImport],
 ) -> None:
     completed = definitions_imports["soon"].result()
 
