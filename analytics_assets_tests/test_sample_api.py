@@ -8,6 +8,7 @@ Formbricks source at v2.7.2, v3.8.0, 4.9.7 and 5.3.4) and the community edition'
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import itertools
 import json
@@ -689,3 +690,21 @@ def test_a_timed_fault_answers_every_request_until_its_time_is_up(
     # Counted from the first request it answered, so a client sees all of it.
     assert last.received_at - first.received_at >= storm
     assert get(client, fresh, "/v1/management/surveys").status_code == 200
+
+
+def test_a_delayed_request_is_answered_once_released(
+    fresh: SampleApiServer, client: requests.Session
+) -> None:
+    # Held far longer than the test may take: only the release can answer it in time.
+    fresh.queue_fault(RESPONSES, 503, delay=600)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(get, client, fresh, RESPONSES, limit=1)
+        deadline = time.monotonic() + 30
+        while not fresh.requests:
+            assert time.monotonic() < deadline, "the request never arrived"
+            time.sleep(0.01)
+        assert not held.done()
+        fresh.release_delayed()
+        assert held.result(timeout=30).status_code == 503
+    # The fault was used up: the next request is served normally.
+    assert get(client, fresh, RESPONSES, limit=1).status_code == 200

@@ -207,6 +207,9 @@ class SampleApiServer:
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # Requests waiting out a fault's `delay` wait on this; `release_delayed` ends the waits.
+        self._delays = threading.Condition()
+        self._releases = 0
         self._requests: list[RequestRecord] = []
         self._faults: list[FaultSpec] = []
         self._hook: Callable[[str, dict[str, str]], None] | None = None
@@ -336,7 +339,8 @@ class SampleApiServer:
             retry_after: Value of a Retry-After header to send.
             body: Body to send; default an error envelope matching `status`.
             content_type: Content-Type of `body`.
-            delay: Seconds to wait before answering (to trigger client timeouts).
+            delay: Seconds to wait before answering (to trigger client timeouts, or to hold a
+                request until `release_delayed()`).
             drop_connection: Close the socket without answering.
             query: Only requests whose query has these values (e.g. {"skip": "100"}).
             for_seconds: Answer every matching request with the fault for this long, counted
@@ -376,6 +380,21 @@ class SampleApiServer:
         """Drop every queued fault."""
         with self._lock:
             self._faults.clear()
+
+    def release_delayed(self) -> None:
+        """Answer at once every request now waiting out a fault's `delay`.
+
+        A test holds a request with a long `delay` and releases it once what it waits for
+        happened, instead of guessing a delay long enough for a busy machine.
+        """
+        with self._delays:
+            self._releases += 1
+            self._delays.notify_all()
+
+    def _wait_out(self, delay: float) -> None:
+        with self._delays:
+            releases = self._releases
+            self._delays.wait_for(lambda: self._releases != releases, timeout=delay)
 
     def _take_fault(self, path: str, query: dict[str, str]) -> FaultSpec | None:
         now = time.monotonic()
@@ -672,7 +691,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         if reply.delay > 0:
-            time.sleep(reply.delay)
+            app._wait_out(reply.delay)
         if reply.drop_connection:
             self.close_connection = True
             with contextlib.suppress(OSError):
