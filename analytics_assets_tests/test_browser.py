@@ -392,7 +392,10 @@ def test_ui_shows_lineage_materializes_all_and_shows_checks(tmp_path: Path) -> N
             context.set_default_timeout(PAGE_TIMEOUT_MS)
             expect.set_options(timeout=PAGE_TIMEOUT_MS)
             page = context.pages[0] if context.pages else context.new_page()
-            # Dagster OSS greets a new browser with a "Join the Dagster community" dialog.
+            # Dagster OSS greets a new instance with a "Join the Dagster community" dialog,
+            # a second after the first page loads, and its dismissal would close any menu
+            # open then. The UI's own mutation marks it seen; the handler stays as a backstop.
+            demo.graphql("mutation { setNuxSeen }")
             page.add_locator_handler(
                 page.get_by_text("Join the Dagster community"),
                 lambda: page.get_by_role("button", name="Skip", exact=True).click(),
