@@ -52,7 +52,6 @@ from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 POOL = analytics_api_assets.op.pool
-# Table -> the sample dataset's endpoint name, where they differ.
 RESPONSES_PATH = settings.RESPONSES_PATH
 MATERIALIZE = [
     sys.executable, "-m", "dagster", "asset", "materialize",
