@@ -1,7 +1,9 @@
 """The analytics built on the raw tables: four SQL tables in schema `analytics_marts`.
 
-The SQL lives in `sql/*.sql` beside this module, plain enough to paste into a SQL console: each
-file is one query over views in `analytics_marts` that this module (re)creates first. The
+The SQL lives in `sql/*.sql` beside this module, one query a file over views in
+`analytics_marts` that this module (re)creates first (DROP ... CASCADE, then CREATE, every run).
+The four tables' files paste into a SQL console as they are; `responses_since.sql` takes one
+parameter (`%s`) and `headline_totals.sql` reads the `survey_summary` table it summarises. The
 `live_*` views show the raw tables as the analytics count them: without rows flagged with
 `deleted_at` (ANALYTICS_DELETIONS=flag), without responses of surveys that are gone (Formbricks
 deletes them with the survey, but the raw rows leave only at the next full refresh), and empty

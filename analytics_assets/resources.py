@@ -34,7 +34,7 @@ from analytics_assets import settings
 from analytics_assets.availability import Availability
 from analytics_assets.budget import RequestBudget
 from analytics_assets.contacts import AttributeKeys
-from analytics_assets.environment import is_destination_name, run_setting
+from analytics_assets.environment import dagster_home, is_destination_name, run_setting
 from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
 from analytics_assets.generations import parse_generation_setting
 from analytics_assets.http_session import build_retrying_session, close_session
@@ -213,7 +213,7 @@ class AnalyticsApiResource(ConfigurableResource):
         if self.request_budget_path:
             path = Path(self.request_budget_path).expanduser()
         else:
-            folder = instance_dir or os.environ.get("DAGSTER_HOME") or Path.cwd() / "data"
+            folder = instance_dir or dagster_home() or Path.cwd() / "data"
             path = Path(folder) / settings.REQUEST_BUDGET_FILE
         return RequestBudget(
             requests=requests_per_minute,

@@ -10,6 +10,7 @@ from typing import Final
 # Environment variables of the API connection, handed to the resource as Dagster EnvVars.
 ENV_API_BASE_URL: Final = "ANALYTICS_API_BASE_URL"
 ENV_API_KEY: Final = "ANALYTICS_API_KEY"
+# The DuckDB file, read when a run needs it (`environment.run_setting`).
 ENV_DUCKDB_PATH: Final = "ANALYTICS_DUCKDB_PATH"
 
 DEFAULT_DUCKDB_PATH: Final = "data/warehouse.duckdb"
