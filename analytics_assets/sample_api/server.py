@@ -391,9 +391,13 @@ class SampleApiServer:
             self._releases += 1
             self._delays.notify_all()
 
-    def _wait_out(self, delay: float) -> None:
+    def _release_count(self) -> int:
         with self._delays:
-            releases = self._releases
+            return self._releases
+
+    def _wait_out(self, delay: float, releases: int) -> None:
+        """Wait `delay` seconds, or until a release after the `releases`-th one."""
+        with self._delays:
             self._delays.wait_for(lambda: self._releases != releases, timeout=delay)
 
     def _take_fault(self, path: str, query: dict[str, str]) -> FaultSpec | None:
@@ -679,6 +683,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         received_at = time.monotonic()
+        # Counted before the request shows in the log, so a release that a test sends as soon
+        # as it sees the request there cannot be missed.
+        releases = app._release_count()
         reply = app._answer_api(method, path, query, headers)
         app._record(
             RequestRecord(
@@ -691,7 +698,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         if reply.delay > 0:
-            app._wait_out(reply.delay)
+            app._wait_out(reply.delay, releases)
         if reply.drop_connection:
             self.close_connection = True
             with contextlib.suppress(OSError):
