@@ -5,12 +5,14 @@ that is what people run. `test_generations.py` covers releases 2 and 4 and the c
 edition.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from dagster import ExecuteInProcessResult
 
 from analytics_assets import settings
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
@@ -63,6 +65,51 @@ def query(path: Path, sql: str, *params: object) -> list[tuple]:
 def table_ids(path: Path, table: str) -> list[str]:
     """Every `id` of a table in the `analytics` dataset, duplicates kept, sorted."""
     return sorted(row[0] for row in query(path, f"SELECT id FROM analytics.{table}"))
+
+
+def data_tables(path: Path) -> set[str]:
+    """The tables of the `analytics` dataset in a DuckDB file, without dlt's own."""
+    if not path.exists():
+        return set()
+    rows = query(
+        path,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+        settings.DATASET_NAME,
+    )
+    return {name for (name,) in rows if not name.startswith("_dlt")}
+
+
+def orphans(run_query: Callable[[str], list[tuple]], nested: tuple[str, ...]) -> dict[str, int]:
+    """Nested rows whose root row is gone, per nested table, through `run_query` (any warehouse)."""
+    counts = {}
+    for table in nested:
+        root = table.split("__")[0]
+        [(count,)] = run_query(
+            f"SELECT count(*) FROM analytics.{table} c WHERE NOT EXISTS "
+            f"(SELECT 1 FROM analytics.{root} r WHERE r._dlt_id = c._dlt_root_id)"
+        )
+        counts[table] = count
+    return counts
+
+
+def step_errors(result: ExecuteInProcessResult) -> list[Any]:
+    """The step failure's error and everything it wraps (`cause` and `context`), outermost first."""
+    [event] = result.get_step_failure_events()
+    pending = [event.step_failure_data.error]
+    errors = []
+    while pending:
+        error = pending.pop(0)
+        if error is None:
+            continue
+        errors.append(error)
+        pending.extend([error.cause, error.context])
+    return errors
+
+
+def failure_text(result: ExecuteInProcessResult) -> str:
+    """The messages of the step failure and its causes, as a person reading the run sees them."""
+    assert not result.success, "the run succeeded"
+    return "\n".join(error.message for error in step_errors(result))
 
 
 def api_rows(dataset: SampleDataset, table: str) -> list[dict]:

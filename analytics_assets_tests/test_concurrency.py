@@ -76,16 +76,22 @@ def test_two_sync_runs_at_once_both_succeed_one_load_after_the_other(
     try:
         with DagsterInstance.from_config(str(dagster_home)) as instance:
 
-            def a_run_is_blocked() -> bool:
+            def held_and_blocked() -> bool:
                 if any(run.poll() is not None for run in runs):
                     raise AssertionError("a run ended while the other held the pool")
-                return any(
+                held = any(r.status == 503 for r in sample_api.requests)
+                return held and any(
                     _is_blocked(entry)
                     for record in instance.get_run_records()
                     for entry in _ingestion_events(instance, record.dagster_run.run_id)
                 )
 
-            wait_for(a_run_is_blocked, 240, "a run blocked by the pool", fatal=(AssertionError,))
+            wait_for(
+                held_and_blocked,
+                240,
+                "one run held at the API while the other is blocked by the pool",
+                fatal=(AssertionError,),
+            )
             sample_api.release_delayed()
             for run, log in zip(runs, logs, strict=True):
                 assert run.wait(timeout=600) == 0, log.read_text()[-4000:]

@@ -47,7 +47,7 @@ import pytest
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, data_tables, query
 from analytics_assets_tests.live import scrubbed_env
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -361,18 +361,6 @@ def _columns(duckdb_path: Path, table: str) -> list[str]:
     ]
 
 
-def _data_tables(duckdb_path: Path) -> set[str]:
-    return {
-        name
-        for (name,) in query(
-            duckdb_path,
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
-            settings.DATASET_NAME,
-        )
-        if not name.startswith("_dlt_")
-    }
-
-
 _BOOKKEEPING = {"_dlt_load_id", "_dlt_id", "_dlt_parent_id", "_dlt_root_id"}
 
 
@@ -450,7 +438,7 @@ def assert_warehouse_matches_api(
     derives (`responses__answers`, ...).
     """
     schema = settings.DATASET_NAME
-    tables = _data_tables(duckdb_path)
+    tables = data_tables(duckdb_path)
     roots = set(settings.RESOURCES)
     assert roots <= tables, f"missing tables: {sorted(roots - tables)}"
     children = tables - roots
@@ -474,7 +462,7 @@ def assert_warehouse_matches_api(
         if expected_keys is not None:
             assert actual_keys == sorted(expected_keys, key=repr), f"{child} differs from the API"
 
-    reference_tables = _data_tables(reference_path)
+    reference_tables = data_tables(reference_path)
     assert tables == reference_tables
     for table in sorted(tables):
         columns = [c for c in _columns(reference_path, table) if c not in _BOOKKEEPING]
@@ -648,7 +636,7 @@ def test_kill_of_an_incremental_run_then_rerun_lands_new_and_edited_responses(
     assert set(new_ids) <= set(responses)
 
 
-def test_the_projects_instance_settings_release_a_dead_runs_pool_slot(
+def test_the_daemon_fails_a_dead_run_and_frees_its_pool_slot_under_the_projects_settings(
     deployment: Deployment,
     reference_load: Callable[[SampleDataset], Path],
     sample_api: SampleApiServer,

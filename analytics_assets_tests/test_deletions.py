@@ -25,7 +25,14 @@ from analytics_assets.checks import DELETIONS_CHECK, raw_table_checks
 from analytics_assets.marts import analytics_marts
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, query, table_ids
+from analytics_assets_tests.conftest import (
+    FIXED_NOW,
+    TEST_API_KEY,
+    api_ids,
+    orphans,
+    query,
+    table_ids,
+)
 from analytics_assets_tests.handmade import (
     AFTER_DELETIONS,
     AFTER_DELETIONS_SQL,
@@ -94,16 +101,7 @@ def _deleted(result: ExecuteInProcessResult) -> dict[str, int]:
 
 def _orphans(path: Path) -> dict[str, int]:
     """Nested rows whose root row is gone, per nested table."""
-    counts = {}
-    for table in NESTED:
-        root = table.split("__")[0]
-        [(count,)] = query(
-            path,
-            f"SELECT count(*) FROM analytics.{table} c WHERE NOT EXISTS "
-            f"(SELECT 1 FROM analytics.{root} r WHERE r._dlt_id = c._dlt_root_id)",
-        )
-        counts[table] = count
-    return counts
+    return orphans(lambda sql: query(path, sql), NESTED)
 
 
 def _live_ids(path: Path, table: str) -> list[str]:

@@ -43,9 +43,10 @@ def test_dg_list_defs_lists_what_the_definitions_hold(tmp_path: Path) -> None:
     assert {s["name"] for s in listed["schedules"]} == {s.name for s in defs.schedules or []}
     assert {s["name"] for s in listed["sensors"]} == {s.name for s in defs.sensors or []}
     assert {j["name"] for j in listed["jobs"]} == {
-        "analytics_api_sync",
-        "analytics_api_full_refresh",
+        job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__")
     }
     assert {r["name"] for r in listed["resources"]} == set(defs.resources or {})
-    checks = {c["key"] for c in listed["asset_checks"]}
-    assert "analytics_api/attribute_classes:deletions_applied" in checks
+    assert {c["key"] for c in listed["asset_checks"]} == {
+        f"{key.asset_key.to_user_string()}:{key.name}"
+        for key in defs.resolve_asset_graph().asset_check_keys
+    }

@@ -43,6 +43,8 @@ from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
     api_ids,
+    data_tables,
+    failure_text,
     load_requests,
     query,
     table_ids,
@@ -93,29 +95,6 @@ def _run(
         instance=instance,
         raise_on_error=False,
     )
-
-
-def _failure_text(result: ExecuteInProcessResult) -> str:
-    assert not result.success, "the run succeeded"
-    [event] = result.get_step_failure_events()
-    pending, texts = [event.step_failure_data.error], []
-    while pending:
-        error = pending.pop(0)
-        if error is not None:
-            texts.append(error.message)
-            pending.extend([error.cause, error.context])
-    return "\n".join(texts)
-
-
-def _data_tables(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    rows = query(
-        path,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
-        settings.DATASET_NAME,
-    )
-    return {name for (name,) in rows if not name.startswith("_dlt")}
 
 
 def _metadata(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
@@ -173,7 +152,7 @@ def test_each_release_loads_the_same_tables_and_analytics(
         assert metadata[table]["api_generation_source"] == "detected", table
     community = edition == "community"
     if community:
-        assert not _data_tables(duckdb_path) & set(CONTACT_TABLES)
+        assert not data_tables(duckdb_path) & set(CONTACT_TABLES)
         for table in CONTACT_TABLES:
             assert metadata[table]["available"] is False
             assert metadata[table]["unavailable_reason"] == (
@@ -309,14 +288,14 @@ def test_a_generation_pinned_the_wrong_way_fails_saying_so(
         result = _run(server, tmp_path, instance, api_generation=pinned)
         paths = [r.path for r in server.requests]
 
-    text = _failure_text(result)
+    text = failure_text(result)
     assert f"{settings.ENV_API_GENERATION}={pinned}" in text
     assert answer in text
     other = "current" if pinned == "legacy" else "legacy"
     assert f"Set {settings.ENV_API_GENERATION}=auto (or {other})" in text
     # A pinned generation is not probed, and the failed run loaded nothing.
     assert paths[0] == "/api" + settings.SURVEYS_PATH
-    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+    assert data_tables(tmp_path / "warehouse.duckdb") == set()
 
 
 def test_a_generation_pinned_the_right_way_is_recorded_and_not_probed(tmp_path: Path) -> None:
@@ -356,7 +335,7 @@ def test_a_key_without_a_workspace_fails_saying_where_access_is_given(
         result = _run(server, tmp_path, instance, api_key=ORPHAN_KEY)
         statuses = [r.status for r in server.requests]
 
-    text = _failure_text(result)
+    text = failure_text(result)
     assert statuses == [401]
     assert "HTTP 401" in text and settings.ENV_API_KEY in text
     assert "read access to at least one workspace" in text
@@ -375,14 +354,14 @@ def test_every_endpoint_404_fails_naming_the_base_url(tmp_path: Path) -> None:
         result = _run(server, tmp_path, instance, base_url=root)
         statuses = [(r.path, r.status) for r in server.requests]
 
-    text = _failure_text(result)
+    text = failure_text(result)
     assert statuses == [
         (settings.CONTACT_ATTRIBUTE_KEYS_PATH, 404),
         (settings.SURVEYS_PATH, 404),
     ]
     assert settings.ENV_API_BASE_URL in text and "every endpoint this run asked" in text
     assert settings.ENV_API_KEY not in text
-    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+    assert data_tables(tmp_path / "warehouse.duckdb") == set()
 
 
 @pytest.mark.parametrize(
@@ -404,12 +383,12 @@ def test_responses_or_surveys_refused_fail_the_run(
         server.queue_fault(path, status, times=-1)
         result = _run(server, tmp_path, instance)
 
-    text = _failure_text(result)
+    text = failure_text(result)
     assert f"GET {path} answered HTTP {status}" in text
     assert f"The analytics need {named}: nothing useful can be loaded without them" in text
     # Other endpoints answered, so this is not the base URL.
     assert settings.ENV_API_BASE_URL not in text
-    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+    assert data_tables(tmp_path / "warehouse.duckdb") == set()
 
 
 @pytest.mark.parametrize(
@@ -430,7 +409,7 @@ def test_an_optional_endpoint_refused_leaves_the_others_loaded(
 
     assert result.success
     duckdb_path = tmp_path / "warehouse.duckdb"
-    assert table not in _data_tables(duckdb_path)
+    assert table not in data_tables(duckdb_path)
     for other in settings.RESOURCES:
         if other != table:
             assert table_ids(duckdb_path, other) == api_ids(dataset, other), other
@@ -520,7 +499,7 @@ def test_cli_on_the_community_edition_succeeds_and_says_why_people_are_missing(
     duckdb_path = tmp_path / "warehouse.duckdb"
     for table in FOUR_TABLES:
         assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
-    assert not _data_tables(duckdb_path) & set(CONTACT_TABLES)
+    assert not data_tables(duckdb_path) & set(CONTACT_TABLES)
     output = completed.stdout + completed.stderr
     for table in CONTACT_TABLES:
         assert f"{table} (GET {settings.CONTACT_ATTRIBUTE_KEYS_PATH}) is not available" in output
@@ -537,7 +516,7 @@ def test_cli_with_a_base_url_where_everything_is_404_fails_naming_it(tmp_path: P
     assert completed.returncode != 0
     output = completed.stdout + completed.stderr
     assert settings.ENV_API_BASE_URL in output and "every endpoint this run asked" in output
-    assert _data_tables(tmp_path / "warehouse.duckdb") == set()
+    assert data_tables(tmp_path / "warehouse.duckdb") == set()
 
 
 # ----------------------------------------------------------------------------- the probe
@@ -591,5 +570,5 @@ def test_a_failing_probe_fails_only_runs_that_need_the_generation(tmp_path: Path
         assert table_ids(tmp_path / "warehouse.duckdb", table) == api_ids(dataset, table)
     assert {v["api_generation"] for v in _metadata(common_run).values()} == {"unknown"}
     assert any("Could not tell the API's generation" in message for message in logs)
-    text = _failure_text(people_run)
+    text = failure_text(people_run)
     assert f"GET {settings.GENERATION_PROBE_PATH}" in text and "HTTP 500" in text

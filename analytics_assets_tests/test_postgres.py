@@ -34,7 +34,7 @@ from analytics_assets.jobs import analytics_api_sync
 from analytics_assets.marts import MARTS_TABLES, analytics_marts
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, orphans
 from analytics_assets_tests.handmade import (
     AFTER_DELETIONS,
     AFTER_DELETIONS_SQL,
@@ -115,10 +115,6 @@ def _ids(warehouse: WarehouseResource, table: str) -> list[str]:
     return sorted(row[0] for row in _rows(warehouse, f"SELECT id FROM analytics.{table}"))
 
 
-def _api_ids(dataset: SampleDataset, table: str) -> list[str]:
-    return sorted(record["id"] for record in api_rows(dataset, table))
-
-
 def test_destination_is_postgres_by_configuration(postgres_warehouse: WarehouseResource) -> None:
     assert postgres_warehouse.resolved_destination() == "postgres"
     assert postgres_warehouse.resolved_loader_file_format() is None  # Postgres's own choice
@@ -134,7 +130,7 @@ def test_full_load_holds_exactly_the_api_rows_twice_over(
     for _ in range(2):
         assert materialize([analytics_api_assets], resources=resources).success
         for table in settings.RESOURCES:
-            assert _ids(postgres_warehouse, table) == _api_ids(sample_dataset, table), table
+            assert _ids(postgres_warehouse, table) == api_ids(sample_dataset, table), table
     answers = _rows(postgres_warehouse, "SELECT count(*) FROM analytics.responses__answers")
     expected = sum(len(record["data"]) for record in sample_dataset.rows("responses"))
     assert answers == [(expected,)]
@@ -298,16 +294,7 @@ FULL_REFRESH = {"ops": {analytics_api_assets.op.name: {"config": {"full_refresh"
 
 
 def _orphans(warehouse: WarehouseResource) -> dict[str, int]:
-    counts = {}
-    for table in NESTED:
-        root = table.split("__")[0]
-        [(count,)] = _rows(
-            warehouse,
-            f"SELECT count(*) FROM analytics.{table} c WHERE NOT EXISTS "
-            f"(SELECT 1 FROM analytics.{root} r WHERE r._dlt_id = c._dlt_root_id)",
-        )
-        counts[table] = count
-    return counts
+    return orphans(lambda sql: _rows(warehouse, sql), NESTED)
 
 
 def test_deletions_of_every_endpoint_reach_postgres(
@@ -335,14 +322,14 @@ def test_deletions_of_every_endpoint_reach_postgres(
         assert materialize([analytics_api_assets], resources=resources).success
         for table in settings.RESOURCES:
             if table != "responses":
-                assert _ids(postgres_warehouse, table) == _api_ids(dataset, table), table
+                assert _ids(postgres_warehouse, table) == api_ids(dataset, table), table
         assert _ids(postgres_warehouse, "responses") == responses_before
 
         assert materialize(
             [analytics_api_assets], resources=resources, run_config=FULL_REFRESH
         ).success
     for table in settings.RESOURCES:
-        assert _ids(postgres_warehouse, table) == _api_ids(dataset, table), table
+        assert _ids(postgres_warehouse, table) == api_ids(dataset, table), table
     assert _orphans(postgres_warehouse) == dict.fromkeys(NESTED, 0)
 
 

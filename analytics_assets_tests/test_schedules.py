@@ -9,7 +9,6 @@ overlap with the in-process tests.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -30,6 +29,7 @@ SUNDAY_3AM = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 # Environments to import the code location in: name -> ANALYTICS_* variables set.
 CRON_ENVIRONMENTS = {
+    "unset": {},
     "custom": {"ANALYTICS_SYNC_CRON": "*/15 * * * *", "ANALYTICS_FULL_REFRESH_CRON": "0 4 * * 1"},
     "invalid": {"ANALYTICS_SYNC_CRON": "hourly"},
 }
@@ -83,13 +83,14 @@ def test_schedule_targets_its_job_and_starts_stopped(name: str, job_name: str) -
     assert schedule.execution_timezone is None
 
 
-@pytest.mark.skipif(
-    bool({"ANALYTICS_SYNC_CRON", "ANALYTICS_FULL_REFRESH_CRON"} & set(os.environ)),
-    reason="a cron variable is set in this environment",
-)
-def test_schedules_default_to_hourly_sync_and_sunday_3am_full_refresh() -> None:
-    assert _schedule(SYNC).cron_schedule == "0 * * * *"
-    assert _schedule(FULL_REFRESH).cron_schedule == "0 3 * * 0"
+def test_schedules_default_to_hourly_sync_and_sunday_3am_full_refresh(
+    definitions_imports: dict[str, DefinitionsImport],
+) -> None:
+    completed = definitions_imports["unset"].result()
+
+    assert completed.returncode == 0, completed.stderr
+    crons = {name: cron for name, (_, cron, _) in json.loads(completed.stdout).items()}
+    assert crons == {SYNC: "0 * * * *", FULL_REFRESH: "0 3 * * 0"}
 
 
 @pytest.mark.parametrize("name", [SYNC, FULL_REFRESH])

@@ -12,7 +12,6 @@ module's first test runs so they overlap with the in-process tests.
 """
 
 import json
-import os
 import socket
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -58,6 +57,7 @@ REGISTERED_SENSOR = defs.resolve_sensor_def("new_responses_sensor")
 
 # Environments to import the code location in: name -> ANALYTICS_* variables set.
 INTERVAL_ENVIRONMENTS = {
+    "unset": {},
     "45": {"ANALYTICS_SENSOR_INTERVAL_SECONDS": "45"},
     "soon": {"ANALYTICS_SENSOR_INTERVAL_SECONDS": "soon"},
 }
@@ -385,12 +385,13 @@ def test_registered_sensor_is_named_stopped_and_needs_the_api() -> None:
     assert REGISTERED_SENSOR.required_resource_keys == {"analytics_api"}
 
 
-@pytest.mark.skipif(
-    "ANALYTICS_SENSOR_INTERVAL_SECONDS" in os.environ,
-    reason="ANALYTICS_SENSOR_INTERVAL_SECONDS is set in this environment",
-)
-def test_registered_sensor_interval_defaults_to_300_seconds() -> None:
-    assert REGISTERED_SENSOR.minimum_interval_seconds == 300
+def test_registered_sensor_interval_defaults_to_300_seconds(
+    definitions_imports: dict[str, DefinitionsImport],
+) -> None:
+    completed = definitions_imports["unset"].result()
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "300"
 
 
 def test_interval_follows_the_environment_variable(
