@@ -148,6 +148,13 @@ class _LiveRun:
             self.kill()
 
 
+def _text(output: str | bytes | None) -> str:
+    """Output a timed-out `subprocess.run` kept (bytes even in text mode), as text."""
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
+
+
 @dataclass
 class Deployment:
     """One machine's worth of state: DAGSTER_HOME, HOME, dlt's folder and the DuckDB file."""
@@ -171,15 +178,22 @@ class Deployment:
 
     def run(self, *args: str) -> str:
         """A complete run that must succeed; its output."""
-        completed = subprocess.run(
-            [*MATERIALIZE, *args],
-            cwd=PROJECT_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT_SECONDS,
-            start_new_session=True,
-        )
+        try:
+            completed = subprocess.run(
+                [*MATERIALIZE, *args],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT_SECONDS,
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired as timeout:
+            output = _text(timeout.stdout) + _text(timeout.stderr)
+            raise AssertionError(
+                f"the run did not finish in {RUN_TIMEOUT_SECONDS} s; its output ends:\n"
+                + output[-6000:]
+            ) from None
         assert completed.returncode == 0, (completed.stdout + completed.stderr)[-6000:]
         return completed.stdout + completed.stderr
 
@@ -670,10 +684,10 @@ def test_the_daemon_fails_a_dead_run_and_frees_its_pool_slot_under_the_projects_
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         (dead,) = instance.get_runs()
         assert not dead.is_finished
-        assert {
-            slot.run_id
-            for slot in instance.event_log_storage.get_concurrency_info(POOL).claimed_slots
-        } == {dead.run_id}
+        held = instance.event_log_storage.get_concurrency_info(POOL)
+        # The dead run holds the slot twice over: its claim, and its step's assignment.
+        assert {slot.run_id for slot in held.claimed_slots} == {dead.run_id}
+        assert {step.run_id for step in held.pending_steps} == {dead.run_id}
 
         # The console script the `dagster` package installs beside this interpreter.
         daemon_command = [str(Path(sys.executable).with_name("dagster-daemon")), "run"]
@@ -681,16 +695,26 @@ def test_the_daemon_fails_a_dead_run_and_frees_its_pool_slot_under_the_projects_
         deployment.runs.append(daemon)
 
         def released() -> bool:
+            # Dagster frees a run's claimed slots, then removes its pending step, which holds
+            # the slot's assignment: both must be gone before the daemon is stopped, or a rerun
+            # waits for ever behind the dead run's assignment.
             run_now = instance.get_run_by_id(dead.run_id)
-            claimed = instance.event_log_storage.get_concurrency_info(POOL).claimed_slots
+            pool = instance.event_log_storage.get_concurrency_info(POOL)
             return (
-                run_now is not None and run_now.status == DagsterRunStatus.FAILURE and not claimed
+                run_now is not None
+                and run_now.status == DagsterRunStatus.FAILURE
+                and not pool.claimed_slots
+                and not pool.pending_steps
             )
 
         _wait_until(released, 180, "run monitoring to fail the dead run and free its slot", daemon)
         daemon.kill()
         failure = instance.get_run_by_id(dead.run_id)
         assert failure is not None and failure.status == DagsterRunStatus.FAILURE
+        # The daemon launched nothing that could hold the slot the rerun needs.
+        assert [run.run_id for run in instance.get_runs()] == [dead.run_id]
+        pool = instance.event_log_storage.get_concurrency_info(POOL)
+        assert not pool.claimed_slots and not pool.pending_steps
 
     deployment.run()
 
