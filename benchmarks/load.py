@@ -46,8 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,7 +72,9 @@ RATIO_TARGETS = (
     ("incremental", "project", 0.15),
 )
 # Peak RSS of the project's process tree, in MB: up to 100,000 responses, and beyond.
-MEMORY_TARGET_MB = {100_000: 400.0, None: 500.0}
+MEMORY_TARGET_MB = 400.0
+MEMORY_TARGET_LARGE_MB = 500.0
+LARGE_RESPONSES = 100_000
 RATE_LIMIT_PER_MINUTE = 100
 RATE_LIMITED_RESPONSES = 20_000
 RATE_LIMITED_TOLERANCE = 0.10
@@ -150,13 +151,6 @@ def _measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int
     return seconds, peak / 2**20, child.returncode, log.read()
 
 
-def _measure_ok(name: str, command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    seconds, peak, returncode, output = _measure(command, env)
-    if returncode != 0:
-        raise SystemExit(f"{name} failed (exit {returncode}):\n{output[-5000:]}")
-    return seconds, peak
-
-
 def api_counts(base_url: str) -> dict[str, int]:
     """Rows each endpoint lists, by table, counted through the API itself."""
     session = requests.Session()
@@ -212,11 +206,11 @@ def check_counts(loader: str, loaded: dict[str, int], expected: dict[str, int]) 
     return sum(expected.values())
 
 
-def _dlt_steps(dlt_data_dir: Path, pipeline_name: str) -> dict[str, float]:
+def _dlt_steps(pipeline_dir: Path) -> dict[str, float]:
     """Seconds of each step of the pipeline's last run, from the trace dlt keeps on disk."""
     from dlt.pipeline.trace import load_trace
 
-    trace = load_trace(str(dlt_data_dir / "pipelines" / pipeline_name))
+    trace = load_trace(str(pipeline_dir))
     if trace is None:
         return {}
     return {
@@ -235,9 +229,42 @@ def _clean_env() -> dict[str, str]:
     }
 
 
-def _project_env(
-    base_url: str, root: Path, *, page_size: int, requests_per_minute: int
-) -> dict[str, str]:
+@dataclass(frozen=True)
+class Loader:
+    """How to run one loader as its own process, and where its results land."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    duckdb_path: Path
+    # The dlt pipeline's working folder, which holds the trace of its last run.
+    pipeline_dir: Path | None = None
+
+
+def baseline_loader(base_url: str, root: Path) -> Loader:
+    path, pipelines = root / "baseline.duckdb", root / "baseline_dlt"
+    command = [sys.executable, "-m", "benchmarks.baseline", base_url, API_KEY, str(path),
+               str(pipelines)]  # fmt: skip
+    return Loader("baseline", command, _clean_env(), path, pipelines / "baseline")
+
+
+def floor_loader(base_url: str, root: Path, page_size: int) -> Loader:
+    path = root / "floor.duckdb"
+    command = [sys.executable, "-m", "benchmarks.floor", base_url, API_KEY, str(path),
+               str(root / "floor_pages"), str(page_size)]  # fmt: skip
+    return Loader("floor", command, _clean_env(), path)
+
+
+def project_loader(
+    base_url: str,
+    root: Path,
+    *,
+    page_size: int,
+    requests_per_minute: int = 0,
+    budget_period_seconds: float | None = None,
+    name: str = "project",
+) -> Loader:
+    """`dagster asset materialize` of the ingestion assets; settings come from the environment."""
     env = _clean_env()
     (root / "dagster_home").mkdir(parents=True, exist_ok=True)
     env.update(
@@ -249,11 +276,6 @@ def _project_env(
         DAGSTER_HOME=str(root / "dagster_home"),
         DLT_DATA_DIR=str(root / "dlt"),
     )
-    return env
-
-
-def _project_command(budget_period_seconds: float | None = None) -> list[str]:
-    """`dagster asset materialize` of the ingestion assets; settings come from the environment."""
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
         "-m", "analytics_assets.definitions",
@@ -269,17 +291,20 @@ def _project_command(budget_period_seconds: float | None = None) -> list[str]:
         }
         config = {"resources": {"analytics_api": {"config": api_config}}}
         command += ["--config-json", json.dumps(config)]
-    return command
+    pipeline_dir = root / "dlt" / "pipelines" / settings.PIPELINE_NAME
+    return Loader(name, command, env, root / "project.duckdb", pipeline_dir)
 
 
-def _baseline_command(base_url: str, root: Path) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.baseline", base_url, API_KEY,
-            str(root / "baseline.duckdb"), str(root / "baseline_dlt")]  # fmt: skip
-
-
-def _floor_command(base_url: str, root: Path, page_size: int) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.floor", base_url, API_KEY,
-            str(root / "floor.duckdb"), str(root / "floor_pages"), str(page_size)]  # fmt: skip
+def measure_load(
+    loader: Loader, expected: dict[str, int], responses: int, round_index: int
+) -> Measurement:
+    """Run a loader that must succeed and load exactly `expected`; its measurement."""
+    seconds, peak, returncode, output = _measure(loader.command, loader.env)
+    if returncode != 0:
+        raise SystemExit(f"{loader.name} failed (exit {returncode}):\n{output[-5000:]}")
+    rows = check_counts(loader.name, table_counts(loader.duckdb_path, list(expected)), expected)
+    steps = _dlt_steps(loader.pipeline_dir) if loader.pipeline_dir else {}
+    return Measurement(loader.name, responses, round_index, seconds, peak, rows, steps)
 
 
 def round_order(units: list[str], round_index: int) -> list[str]:
@@ -293,7 +318,6 @@ def run(
 ) -> list[Measurement]:
     """Every chosen loader, `repeat` interleaved rounds, each against the API's row counts."""
     dataset = SampleDataset.generate(seed=11, responses=responses, now=NOW, release=RELEASE)
-    tables = list(ENDPOINTS)
     units = [name for name in ("baseline", "project", "floor") if name in only]
     if "incremental" in only and "project" not in units:
         units.append("project")
@@ -315,62 +339,36 @@ def run(
             root.mkdir()
             for unit in round_order(units, round_index):
                 if unit == "baseline":
-                    seconds, peak = _measure_ok("baseline", _baseline_command(base_url, root),
-                                                _clean_env())  # fmt: skip
-                    rows = check_counts(
-                        "baseline", table_counts(root / "baseline.duckdb", tables), expected
-                    )
-                    steps = _dlt_steps(root / "baseline_dlt", "baseline")
-                    record(Measurement(unit, responses, round_index, seconds, peak, rows, steps))
+                    record(measure_load(baseline_loader(base_url, root), expected,
+                                        responses, round_index))  # fmt: skip
                 elif unit == "floor":
-                    command = _floor_command(base_url, root, page_size)
-                    seconds, peak = _measure_ok("floor", command, _clean_env())
-                    rows = check_counts(
-                        "floor", table_counts(root / "floor.duckdb", tables), expected
-                    )
-                    record(Measurement(unit, responses, round_index, seconds, peak, rows))
+                    record(measure_load(floor_loader(base_url, root, page_size), expected,
+                                        responses, round_index))  # fmt: skip
                 else:
-                    _project_and_incremental(
-                        base_url, root, dataset, expected, only, page_size, round_index, record
-                    )
+                    loader = project_loader(base_url, root, page_size=page_size)
+                    record(measure_load(loader, expected, responses, round_index))
+                    if "incremental" in only:
+                        record(_incremental(loader, dataset, expected, round_index))
     if keep is None:
         shutil.rmtree(top, ignore_errors=True)
     return results
 
 
-def _project_and_incremental(
-    base_url: str,
-    root: Path,
-    dataset: SampleDataset,
-    expected: dict[str, int],
-    only: set[str],
-    page_size: int,
-    round_index: int,
-    record: Callable[[Measurement], None],
-) -> None:
-    """The project's full load, then (if chosen) its incremental run after 1% new responses.
+def _incremental(
+    project: Loader, dataset: SampleDataset, expected: dict[str, int], round_index: int
+) -> Measurement:
+    """The project again, over its own full load, after 1% new responses.
 
-    The incremental run's responses are deleted again afterwards, so every round loads N.
+    The new responses are deleted again afterwards, so every round loads N.
     """
     responses = expected[PAGED]
-    env = _project_env(base_url, root, page_size=page_size, requests_per_minute=0)
-    path = Path(env["ANALYTICS_DUCKDB_PATH"])
-    dlt_dir = Path(env["DLT_DATA_DIR"])
-    seconds, peak = _measure_ok("project", _project_command(), env)
-    rows = check_counts("project", table_counts(path, list(expected)), expected)
-    record(Measurement("project", responses, round_index, seconds, peak, rows,
-                       _dlt_steps(dlt_dir, settings.PIPELINE_NAME)))  # fmt: skip
-    if "incremental" not in only:
-        return
     added = dataset.add_responses(max(1, responses // 100))
     try:
-        seconds, peak = _measure_ok("incremental", _project_command(), env)
         grown = dict(expected, **{PAGED: responses + len(added)})
-        check_counts("incremental", table_counts(path, list(expected)), grown)
+        run = measure_load(replace(project, name="incremental"), grown, responses, round_index)
     finally:
         dataset.delete(PAGED, added)
-    steps = _dlt_steps(dlt_dir, settings.PIPELINE_NAME)
-    record(Measurement("incremental", responses, round_index, seconds, peak, len(added), steps))
+    return replace(run, rows=len(added))
 
 
 # ---------------------------------------------------------------------------------- rate limit
@@ -408,20 +406,19 @@ def run_rate_limited(
             rate_limit_window_seconds=window_seconds,
         ) as server:
             if name == "baseline":
-                command, env = _baseline_command(server.base_url, root), _clean_env()
-                path = root / "baseline.duckdb"
+                loader = baseline_loader(server.base_url, root)
             else:
-                env = _project_env(server.base_url, root, page_size=page_size,
-                                   requests_per_minute=per_minute)  # fmt: skip
                 period = None if window_seconds == 60.0 else window_seconds
-                command, path = _project_command(period), Path(env["ANALYTICS_DUCKDB_PATH"])
-            seconds, _, returncode, output = _measure(command, env)
+                loader = project_loader(server.base_url, root, page_size=page_size,
+                                        requests_per_minute=per_minute,
+                                        budget_period_seconds=period)  # fmt: skip
+            seconds, _, returncode, output = _measure(loader.command, loader.env)
             seen = server.requests
         error, rows = "", None
         if returncode != 0:
             error = _last_error_line(output)
         else:
-            rows = check_counts(name, table_counts(path, list(expected)), expected)
+            rows = check_counts(name, table_counts(loader.duckdb_path, list(expected)), expected)
         measured = RateLimited(
             name=name,
             page_size=page_size,
@@ -492,19 +489,13 @@ def ratio_verdicts(results: list[Measurement]) -> list[str]:
         for name in ("project", "incremental"):
             peaks = [m.peak_rss_mb for m in of_n if m.name == name]
             if peaks:
-                target = _memory_target(responses)
+                large = responses > LARGE_RESPONSES
+                target = MEMORY_TARGET_LARGE_MB if large else MEMORY_TARGET_MB
                 over = max(peaks) - target
                 verdict = "met" if over <= 0 else f"MISSED by {over:.0f} MB"
                 lines.append(f"{responses:>9,}: {name} peak RSS worst {max(peaks):.0f} MB "
                              f"(target <= {target:.0f}: {verdict})")  # fmt: skip
     return lines
-
-
-def _memory_target(responses: int) -> float:
-    for limit, target in MEMORY_TARGET_MB.items():
-        if limit is None or responses <= limit:
-            return target
-    raise AssertionError("MEMORY_TARGET_MB has no catch-all")
 
 
 def _report(results: list[Measurement]) -> None:
