@@ -27,7 +27,7 @@ def drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """Compact JSON text of an answer (orjson: several times faster than json.dumps)."""
     try:
         return orjson.dumps(value).decode()
@@ -47,7 +47,7 @@ def _answer_row(
         "question_id": question_id,
         # The answer as the API sent it, JSON-encoded into one text column: a json column would
         # split scalars into per-type variant columns.
-        "value": _json_text(value),
+        "value": json_text(value),
     }
     if survey_id is not None:
         row["survey_id"] = survey_id

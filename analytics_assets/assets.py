@@ -49,6 +49,11 @@ from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.generations import detect_generation
 from analytics_assets.metadata import table_metadata
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.response_tables import (
+    arrow_file_format,
+    delete_replaced_nested_rows,
+    tables_made_by_rows,
+)
 from analytics_assets.source import build_source
 
 # Placeholders for the import-time source: never sent anywhere, since that source is only
@@ -370,6 +375,35 @@ AVAILABLE = "available"
 UNAVAILABLE_REASON = "unavailable_reason"
 
 
+def _responses_as_arrow(
+    context: AssetExecutionContext,
+    pipeline: dlt_library.Pipeline,
+    table_names: list[str],
+    loader_file_format: str | None,
+) -> bool:
+    """Whether this run builds the responses tables as Arrow (`response_tables.py`).
+
+    Yes where dlt loads Arrow as Parquet (DuckDB, and the warehouses that stage files), unless
+    the warehouse holds the tables as dlt nested tables from before
+    (`response_tables.tables_made_by_rows`). Where dlt would load Arrow as CSV (PostgreSQL), it
+    COPYs with FORCE_NULL on every nullable column, which turns each empty text into NULL, so
+    there the responses go through dlt's row normalizer, which keeps them.
+    """
+    if settings.PAGED_RESOURCE not in table_names:
+        return True
+    if arrow_file_format(pipeline, loader_file_format) == "csv":
+        return False
+    made_by_rows = tables_made_by_rows(pipeline)
+    if made_by_rows:
+        context.log.warning(
+            f"responses: {', '.join(made_by_rows)} were made by dlt's row normalizer (before "
+            "the Arrow path), so responses load through it, several times slower. Run "
+            "`analytics-assets drop-responses` once: it drops the responses tables, and the next "
+            "run reads every response again and builds them as Arrow."
+        )
+    return not made_by_rows
+
+
 @dlt_assets(
     dlt_source=build_source(_PLACEHOLDER_BASE_URL, _PLACEHOLDER_API_KEY),
     # No pipeline at import: dlt.pipeline() creates its working folder on disk, and the
@@ -422,11 +456,15 @@ def analytics_api_assets(
         attribute_keys = AttributeKeys(client, availability)
         if setting == settings.GENERATION_AUTO:
             _detect(context, client, availability, attribute_keys, analytics_api, table_names)
+        as_arrow = _responses_as_arrow(
+            context, pipeline, table_names, warehouse.resolved_loader_file_format()
+        )
         source = analytics_api.build_source(
             session,
             full_refresh=config.full_refresh,
             availability=availability,
             attribute_keys=attribute_keys,
+            responses_as_arrow=as_arrow,
         )
         before = snapshot_before_load(pipeline, table_names, windows)
         try:
@@ -447,6 +485,13 @@ def analytics_api_assets(
         failure = availability.error_after_run()
         if failure is not None:
             raise AnalyticsLoadError(f"{failure} {NOTHING_LOST}")
+        held = availability.held.get(settings.PAGED_RESOURCE, 0)
+        if held:
+            # Never expected: the batching step writes its last batch when the read ends.
+            raise AnalyticsLoadError(
+                f"responses: {held} responses were read but never written, so the responses "
+                "tables miss them. Run a full refresh (`full_refresh: true`) to load them."
+            )
         load_ids = pipeline.last_trace.last_load_info.loads_ids
         rows_read = pipeline.last_trace.last_normalize_info.row_counts
         changes = changes_after_load(pipeline, before, load_ids)
@@ -454,6 +499,8 @@ def analytics_api_assets(
         deletions = _delete_what_left(
             context, pipeline, client, availability, held_before, table_names, config, warehouse
         )
+        if as_arrow and settings.PAGED_RESOURCE in table_names:
+            delete_replaced_nested_rows(pipeline)
     _warn_refused(context, availability.refused_resources())
     for result in results:
         table_name = result.asset_key.path[-1]

@@ -126,6 +126,8 @@ class Availability:
     generation_known: bool = True
     # Ids of the rows each resource yielded in this run (what a complete read returned).
     seen: dict[str, set[str]] = field(default_factory=dict)
+    # Records read but not yet handed to dlt, by resource (`response_tables.py` holds a batch).
+    held: dict[str, int] = field(default_factory=dict)
 
     def id_recorder(self, resource: str) -> Callable[[Any], Any]:
         """A dlt map step that notes the `id` of every row `resource` yields, unchanged."""

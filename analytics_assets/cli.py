@@ -4,6 +4,12 @@
                                 [--release 2|4|5] [--edition enterprise|community]
     analytics-assets demo [--ui-port 3000] [--api-port 8787] [--responses 2500]
                           [--release 2|4|5] [--edition enterprise|community]
+    analytics-assets drop-responses
+
+`drop-responses` drops the responses tables and their cursor from the warehouse the environment
+names (ANALYTICS_DESTINATION, ANALYTICS_DUCKDB_PATH): once, to move a warehouse whose responses
+tables dlt's row normalizer made onto the Arrow path (README, Performance). The next run reads
+every response again.
 
 The sample API behaves like Formbricks 5.x, enterprise edition, unless told otherwise: release 2
 serves the original (1.x-2.7) paths, 4 rewrites the old paths to contacts as 3.x and 4.x do, 5
@@ -82,7 +88,27 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--duckdb-path", default=DEMO_DUCKDB_PATH, help="DuckDB file the demo loads into"
     )
+    commands.add_parser(
+        "drop-responses",
+        help="drop the responses tables and cursor, so the next run rebuilds them (as Arrow)",
+    )
     return parser
+
+
+def _drop_responses() -> int:
+    from analytics_assets.resources import WarehouseResource
+    from analytics_assets.response_tables import drop_responses_tables
+
+    dropped = drop_responses_tables(WarehouseResource().build_pipeline())
+    if not dropped:
+        print("No responses tables to drop.")
+        return 0
+    print(
+        f"Dropped {', '.join(dropped)} and the responses cursor; the next run reads every "
+        "response again.",
+        flush=True,
+    )
+    return 0
 
 
 def _run_sample_api(args: argparse.Namespace) -> int:
@@ -155,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "sample-api":
         return _run_sample_api(args)
+    if args.command == "drop-responses":
+        return _drop_responses()
     return _run_demo(args)
 
 

@@ -206,16 +206,18 @@ def survey_questions_hints() -> dict:
     return {"questions": make_nested_hints(columns=columns)}
 
 
-def answers_table_hints() -> dict:
-    """Nested hints for `responses__answers` (one row per response and answered question), and
-    for `responses__tags`.
+def nested_table_columns() -> dict[tuple[str, ...], dict[str, TColumnSchema]]:
+    """Declared columns of the nested tables of `responses`, by their path under it.
 
-    `value` is the answer as the API sent it, JSON-encoded (a number, a text, a list of choices);
-    `value_number` and `value_text` repeat it typed when it is a number or a text, so SQL can
-    average ratings and count choices without JSON functions.
+    `responses__answers` has one row per response and answered question: `value` is the answer
+    as the API sent it, JSON-encoded (a number, a text, a list of choices); `value_number` and
+    `value_text` repeat it typed when it is a number or a text, so SQL can average ratings and
+    count choices without JSON functions. `responses__answers__selected` has one row per option
+    of a multi-select answer. Tags and (Formbricks 2.x) notes are the API's own objects.
     """
-    columns = _named(
-        {
+    record = {"id": "text", "createdAt": "timestamp", "updatedAt": "timestamp"}
+    tables = {
+        ("answers",): {
             "response_id": _column("text", nullable=False),
             "survey_id": _column("text"),
             "question_id": _column("text", nullable=False),
@@ -223,18 +225,31 @@ def answers_table_hints() -> dict:
             "value_number": _column("double"),
             "value_text": _column("text"),
             "ttc_ms": _column("bigint"),
-        }
-    )
-    tags = _named(
-        {
-            "id": _column("text"),
+        },
+        ("answers", "selected"): {"value": _column("text")},
+        ("tags",): {
+            **{name: _column(data_type) for name, data_type in record.items()},
             "name": _column("text"),
             # A tag's owner: its environment until Formbricks 5.0, its workspace from then on.
             "environmentId": _column("text"),
             "workspaceId": _column("text"),
-        }
-    )
+        },
+        ("notes",): {
+            **{name: _column(data_type) for name, data_type in record.items()},
+            "text": _column("text"),
+            "isResolved": _column("bool"),
+            "isEdited": _column("bool"),
+            "user__id": _column("text"),
+            "user__name": _column("text"),
+        },
+    }
+    return {path: _named(columns) for path, columns in tables.items()}
+
+
+def answers_table_hints() -> dict:
+    """Nested hints of the row path for `responses__answers` and `responses__tags`."""
+    tables = nested_table_columns()
     return {
-        "answers": make_nested_hints(columns=columns),
-        "tags": make_nested_hints(columns=tags),
+        "answers": make_nested_hints(columns=tables[("answers",)]),
+        "tags": make_nested_hints(columns=tables[("tags",)]),
     }

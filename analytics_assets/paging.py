@@ -23,6 +23,21 @@ from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from requests import Request, Response
 
 
+class ReadProgress:
+    """Whether a read has pages still to come, for a step further down the pipe.
+
+    dlt deep-copies the paginator for each read, so the paginator cannot be asked directly; it
+    tells this object instead, which a copy shares (`__deepcopy__` returns it). A page reaches
+    the steps after the paginator saw it, so on the last page `more` is already False.
+    """
+
+    def __init__(self) -> None:
+        self.more = True
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ReadProgress":
+        return self
+
+
 class NewestFirstPaginator(BasePaginator):
     """Offset paging that stops at the first short page and re-reads tie groups cut by a page.
 
@@ -31,10 +46,19 @@ class NewestFirstPaginator(BasePaginator):
         offset_param: Query parameter of the offset (`skip`).
         limit_param: Query parameter of the page size (`limit`).
         order_field: The field the API sorts by (`createdAt`).
+        progress: Told after each page whether more pages follow.
     """
 
-    def __init__(self, limit: int, offset_param: str, limit_param: str, order_field: str) -> None:
+    def __init__(
+        self,
+        limit: int,
+        offset_param: str,
+        limit_param: str,
+        order_field: str,
+        progress: ReadProgress | None = None,
+    ) -> None:
         super().__init__()
+        self.progress = progress
         if limit < 1:
             raise ValueError(f"limit must be at least 1; got {limit}")
         self.limit = limit
@@ -55,6 +79,8 @@ class NewestFirstPaginator(BasePaginator):
         return self._more
 
     def init_request(self, request: Request) -> None:
+        if self.progress is not None:
+            self.progress.more = True
         self._set(request, 0, self.limit)
 
     def update_state(self, response: Response, data: list[Any] | None = None) -> None:
@@ -95,6 +121,8 @@ class NewestFirstPaginator(BasePaginator):
             self._more = True
         else:
             self._more = False
+        if self.progress is not None:
+            self.progress.more = self._more
 
     def _set(self, request: Request, offset: int, limit: int) -> None:
         self._request = (offset, limit)

@@ -270,6 +270,7 @@ class AnalyticsApiResource(ConfigurableResource):
         full_refresh: bool = False,
         availability: Availability | None = None,
         attribute_keys: AttributeKeys | None = None,
+        responses_as_arrow: bool = True,
     ) -> DltSource:
         """The dlt source of the six endpoints, with this resource's key and knobs. No request.
 
@@ -279,6 +280,8 @@ class AnalyticsApiResource(ConfigurableResource):
             availability: The run's ledger; its `generation` picks the endpoints (default: the
                 current generation).
             attribute_keys: The attribute keys the generation probe fetched, if it did.
+            responses_as_arrow: Build the responses tables as Arrow (`response_tables.py`);
+                False: through dlt's row normalizer.
         """
         if self.responses_lookback_hours < 0:
             raise AnalyticsConfigurationError(
@@ -296,6 +299,7 @@ class AnalyticsApiResource(ConfigurableResource):
             ),
             availability=availability,
             attribute_keys=attribute_keys,
+            responses_as_arrow=responses_as_arrow,
         )
 
     def fetch_newest_response(

@@ -35,7 +35,8 @@ from analytics_assets.contacts import (
     identified_peoples_resource,
 )
 from analytics_assets.http_session import build_retrying_session
-from analytics_assets.paging import NewestFirstPaginator
+from analytics_assets.paging import NewestFirstPaginator, ReadProgress
+from analytics_assets.response_tables import ResponseTables, declare_nested_tables
 
 
 def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
@@ -58,6 +59,8 @@ def _endpoint_resource(
     guard: EndpointGuard,
     page_size: int,
     responses_lookback_seconds: float | None,
+    responses_as_arrow: bool,
+    progress: ReadProgress,
 ) -> EndpointResource:
     endpoint: Endpoint = {
         "path": path,
@@ -73,17 +76,20 @@ def _endpoint_resource(
             offset_param=settings.OFFSET_PARAM,
             limit_param=settings.LIMIT_PARAM,
             order_field=settings.RESPONSES_CURSOR_FIELD,
+            progress=progress,
         )
         if responses_lookback_seconds is not None:
             endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
+    steps: list[Any] = [{"map": guard.availability.id_recorder(name)}]
+    if name != settings.PAGED_RESOURCE:
+        steps.insert(0, {"map": drop_null_objects})
+    elif not responses_as_arrow:
+        steps.insert(0, {"map": with_answers})
     return {
         "name": name,
         "endpoint": endpoint,
         "columns": table_columns(name),
-        "processing_steps": [
-            {"map": with_answers if name == settings.PAGED_RESOURCE else drop_null_objects},
-            {"map": guard.availability.id_recorder(name)},
-        ],
+        "processing_steps": steps,
     }
 
 
@@ -125,6 +131,8 @@ def build_source(
     responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
     availability: Availability | None = None,
     attribute_keys: AttributeKeys | None = None,
+    responses_as_arrow: bool = True,
+    arrow_batch_responses: int = settings.RESPONSES_ARROW_BATCH,
 ) -> DltSource:
     """Build the dlt source of the six API endpoints. Makes no request.
 
@@ -140,6 +148,10 @@ def build_source(
             endpoints. None: a fresh one for the current generation.
         attribute_keys: The run's attribute keys (current generation), possibly already fetched
             by the generation probe. None: fetched when needed.
+        responses_as_arrow: Build the responses and their nested tables as Arrow tables per
+            page (`response_tables.py`); False sends the records through dlt's row normalizer,
+            which makes the same tables, several times slower.
+        arrow_batch_responses: Responses built into Arrow tables at a time.
 
     Returns:
         A `rest_api_source` named `analytics_api` with one resource per endpoint.
@@ -153,6 +165,7 @@ def build_source(
         "attribute_classes": _legacy_attribute_classes_check(availability),
     }
     resources: list[Any] = []
+    progress = ReadProgress()
     if current:
         client = RESTClient(
             base_url=base_url,
@@ -172,7 +185,15 @@ def build_source(
             continue
         guard = EndpointGuard(name, availability, None if current else checks.get(name))
         resources.append(
-            _endpoint_resource(name, paths[name], guard, page_size, responses_lookback_seconds)
+            _endpoint_resource(
+                name,
+                paths[name],
+                guard,
+                page_size,
+                responses_lookback_seconds,
+                responses_as_arrow,
+                progress,
+            )
         )
     config: RESTAPIConfig = {
         "client": {
@@ -192,6 +213,12 @@ def build_source(
         "resources": resources,
     }
     source = rest_api_source(config, name=settings.SOURCE_NAME)
-    source.resources[settings.PAGED_RESOURCE].apply_hints(nested_hints=answers_table_hints())
+    responses = source.resources[settings.PAGED_RESOURCE]
+    if responses_as_arrow:
+        # After dlt's incremental step, which must see the records (placement affinity).
+        responses.add_step(ResponseTables(progress, availability, arrow_batch_responses))
+        declare_nested_tables(responses)
+    else:
+        responses.apply_hints(nested_hints=answers_table_hints())
     source.resources["surveys"].apply_hints(nested_hints=survey_questions_hints())
     return source

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from analytics_assets import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, table_ids
+from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, data_tables, table_ids
 from analytics_assets_tests.live import free_port, graphql, scrubbed_env, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -38,6 +38,21 @@ def test_dagster_cli_materializes_every_row_exactly_once_twice(
         for table in settings.RESOURCES:
             expected = sorted(r["id"] for r in api_rows(sample_dataset, table))
             assert table_ids(duckdb_path, table) == expected, table
+
+    # `drop-responses` drops the responses tables (the move onto the Arrow path); the next run
+    # reads every response again.
+    drop = [sys.executable, "-m", "analytics_assets.cli", "drop-responses"]
+    dropped = subprocess.run(drop, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert dropped.returncode == 0, dropped.stderr[-4000:]
+    assert "Dropped responses, responses__answers" in dropped.stdout
+    assert "responses" not in data_tables(duckdb_path)
+    completed = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    assert table_ids(duckdb_path, "responses") == sorted(
+        r["id"] for r in api_rows(sample_dataset, "responses")
+    )
 
 
 ASSET_NODES = "{ assetNodes { assetKey { path } groupName } }"

@@ -1,0 +1,545 @@
+"""The Arrow path loads exactly what dlt's row normalizer loaded: same tables, columns and values.
+
+Both paths load the same sample API, on DuckDB and on PostgreSQL, twice: a first full load, then
+an incremental one after edits (an answer dropped, tags removed, a note added, a field that
+drifts in, new responses). Every table is then compared column by column: the declared types and
+nullability, and every value, with dlt's link columns replaced by what they link to (the
+response's `id` and the positions in the lists), since row ids are random per load.
+"""
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import pytest
+
+from analytics_assets import settings
+from analytics_assets.availability import Availability
+from analytics_assets.response_tables import (
+    arrow_file_format,
+    delete_replaced_nested_rows,
+    drop_responses_tables,
+    tables_made_by_rows,
+)
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets.source import build_source
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
+from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
+
+ROOT = "responses"
+LINKS = ("_dlt_id", "_dlt_parent_id", "_dlt_root_id", "_dlt_load_id")
+UNICODE = 'Grüße aus Köln: 日本語のフィードバック, ça va? 👍🏽 "quoted" \\ back\nslash'
+PATHS = {"rows": False, "arrow": True}
+
+
+def _edge_cases(dataset: SampleDataset) -> dict[str, str]:
+    """Records the generator alone would not make: unicode, nulls, odd answers, empty objects."""
+    responses = dataset.rows("responses")
+    multi = next(r for r in responses if any(isinstance(v, list) for v in r["data"].values()))
+    question_ids = list(multi["data"])
+    odd = responses[5]
+    dataset.edit_response(
+        multi["id"],
+        data={
+            **multi["data"],
+            question_ids[0]: UNICODE,
+            "address": {"city": "Zürich", "zip": None},  # an object answer: JSON in `value`
+            "skipped": None,
+            "empty_choice": [],
+            "options": ["Äpfel", "Birnen 🍐", ""],
+        },
+        contact=None,
+        meta={"source": "ünïcode", "userAgent": {}, "country": None},
+    )
+    dataset.edit_response(
+        odd["id"],
+        data={},
+        ttc={},
+        endingId=None,
+        displayId=None,
+        finished=False,
+        variables={"plan": "pro", "seats": 12, "ratio": 0.5, "nested": {"a": [1, None]}},
+    )
+    return {"multi": multi["id"], "odd": odd["id"]}
+
+
+def _later_edits(dataset: SampleDataset, ids: dict[str, str]) -> list[str]:
+    """What happens between two loads: edits, drift, new responses. Returns the edited ids."""
+    responses = dataset.rows("responses")
+    # Fields the declarations do not know, on a few responses only, so they come and go between
+    # batches: a new list (a new nested table), a number, then a text and a boolean in it.
+    dataset.edit_response(
+        responses[30]["id"],
+        quotas=[{"id": "quota-1", "status": "screenedIn", "limit": 50}, {"id": "quota-2"}],
+        npsBucket=7,
+    )
+    dataset.edit_response(responses[31]["id"], npsBucket="seven", labels=["a", "b"])
+    dataset.edit_response(responses[32]["id"], npsBucket=True, labels=[])
+    dataset.edit_response(responses[33]["id"], npsBucket="8")
+    multi = dataset.response(ids["multi"])
+    assert multi is not None
+    dropped = {k: v for k, v in multi["data"].items() if k != "options"}
+    dataset.edit_response(ids["multi"], data=dropped)
+    tagged = next(r for r in responses[:40] if r.get("tags"))
+    dataset.edit_response(tagged["id"], tags=[])
+    if dataset.release < 4:
+        dataset.edit_response(
+            responses[2]["id"],
+            notes=[
+                {
+                    "id": "note-added",
+                    "createdAt": "2026-11-20T11:00:00.000Z",
+                    "updatedAt": "2026-11-20T11:00:00.000Z",
+                    "text": UNICODE,
+                    "isResolved": False,
+                    "isEdited": True,
+                    "user": {"id": "user-1", "name": "Zoë"},
+                }
+            ],
+        )
+    dataset.add_field("responses", "sentiment", lambda record: len(record["id"]) % 3 or None)
+    dataset.add_responses(7, at=FIXED_NOW + timedelta(minutes=5))
+    return [ids["multi"], tagged["id"], responses[2]["id"], responses[33]["id"]]
+
+
+class Warehouse:
+    """One destination holding the row path's tables and the Arrow path's, side by side."""
+
+    def __init__(
+        self,
+        destination: Callable[[str], Any],
+        query: Callable[[str, str], tuple[list[str], list[tuple]]],
+        pipelines_dir: Path,
+    ) -> None:
+        self.destination = destination
+        self.query = query
+        self.pipelines_dir = pipelines_dir
+
+    def pipeline(self, path: str) -> dlt.Pipeline:
+        return dlt.pipeline(
+            pipeline_name=f"compare_{path}",
+            destination=self.destination(path),
+            dataset_name=self.dataset(path),
+            pipelines_dir=str(self.pipelines_dir),
+        )
+
+    @staticmethod
+    def dataset(path: str) -> str:
+        return f"analytics_{path}"
+
+
+def _lookback_seconds(dataset: SampleDataset, ids: list[str]) -> float:
+    """A lookback that reaches back to the oldest of the responses `ids`, plus an hour."""
+    from datetime import datetime
+
+    newest = max(datetime.fromisoformat(r["createdAt"]) for r in dataset.rows("responses"))
+    oldest = min(datetime.fromisoformat(dataset.response(i)["createdAt"]) for i in ids)
+    return (newest - oldest).total_seconds() + 3600
+
+
+def _load(warehouse: Warehouse, server: SampleApiServer, *, lookback_seconds: float | None) -> None:
+    generation = (
+        settings.GENERATION_CURRENT if server.dataset.release >= 3 else settings.GENERATION_LEGACY
+    )
+    for path, as_arrow in PATHS.items():
+        pipeline = warehouse.pipeline(path)
+        source = build_source(
+            server.base_url,
+            TEST_API_KEY,
+            responses_lookback_seconds=lookback_seconds,
+            availability=Availability(generation=generation),
+            responses_as_arrow=as_arrow,
+            # Batches smaller than the sample (450 responses, pages of 100), so a batch ends in
+            # the middle of a page and fields appear in one batch and not in the next.
+            arrow_batch_responses=130,
+        ).with_resources(ROOT)
+        duckdb_ = pipeline.destination.destination_name == "duckdb"
+        pipeline.run(source, loader_file_format="parquet" if duckdb_ else None)
+        if as_arrow:
+            delete_replaced_nested_rows(pipeline)
+
+
+def _tables(warehouse: Warehouse, path: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each responses table with its columns' (type, nullable), from information_schema."""
+    _, found = warehouse.query(
+        path,
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+        f"WHERE table_schema = '{warehouse.dataset(path)}' AND table_name LIKE '{ROOT}%'",
+    )
+    tables: dict[str, dict[str, tuple[str, str]]] = {}
+    for table, column, data_type, nullable in found:
+        tables.setdefault(table, {})[column] = (data_type, nullable)
+    return tables
+
+
+def _rows(warehouse: Warehouse, path: str, table: str, columns: list[str]) -> list[tuple]:
+    """Every row of a table, dlt's link columns replaced by the response id and list positions."""
+    dataset = warehouse.dataset(path)
+    own = [c for c in sorted(columns) if c not in LINKS]
+    depth = table.count("__")
+    select = [f"t.{c}" for c in own]
+    joins = ""
+    if depth:
+        select = ["r.id AS response", "t._dlt_list_idx AS position", *select]
+        joins = f" JOIN {dataset}.{ROOT} r ON r._dlt_id = t._dlt_root_id"
+        if depth == 2:
+            parent = table.rsplit("__", 1)[0]
+            select.insert(1, "p._dlt_list_idx AS parent_position")
+            joins += f" JOIN {dataset}.{parent} p ON p._dlt_id = t._dlt_parent_id"
+    names, rows = warehouse.query(
+        path, f"SELECT {', '.join(select)} FROM {dataset}.{table} t{joins}"
+    )
+    return sorted((tuple(_comparable(v) for v in row) for row in rows), key=repr)
+
+
+def _comparable(value: Any) -> Any:
+    """JSON text compares as the value it encodes (each database keeps its own spacing)."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.dumps(json.loads(value), sort_keys=True)
+        except ValueError:
+            return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _assert_same(warehouse: Warehouse, *, empty_text_is_null: bool = False) -> dict[str, int]:
+    """Compare both paths' tables; `empty_text_is_null`: what dlt's CSV load does to Arrow."""
+    tables = {path: _tables(warehouse, path) for path in PATHS}
+    assert tables["arrow"] == tables["rows"]
+    counts = {}
+    empty_texts = 0
+    for table, columns in tables["rows"].items():
+        rows = {path: _rows(warehouse, path, table, list(columns)) for path in PATHS}
+        if empty_text_is_null:
+            empty_texts += sum(row.count("") for row in rows["rows"])
+            rows["rows"] = sorted(
+                (tuple(None if v == "" else v for v in row) for row in rows["rows"]), key=repr
+            )
+        assert rows["arrow"] == rows["rows"], table
+        counts[table] = len(rows["rows"])
+    assert not empty_text_is_null or empty_texts > 0
+    # No nested row outlives its response on either path.
+    for path in PATHS:
+        dataset = warehouse.dataset(path)
+        for table in tables[path]:
+            if "__" in table:
+                _, [(orphans,)] = warehouse.query(
+                    path,
+                    f"SELECT count(*) FROM {dataset}.{table} t WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"{dataset}.{ROOT} r WHERE r._dlt_id = t._dlt_root_id)",
+                )
+                assert orphans == 0, (path, table)
+    return counts
+
+
+def _compare(warehouse: Warehouse, release: int, *, empty_text_is_null: bool = False) -> None:
+    dataset = SampleDataset.generate(seed=11, responses=450, now=FIXED_NOW, release=release)
+    ids = _edge_cases(dataset)
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        _load(warehouse, server, lookback_seconds=None)
+        first = _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
+        assert _options(warehouse, ids["multi"]) == [
+            None if empty_text_is_null else "",
+            "Birnen 🍐",
+            "Äpfel",
+        ]
+        edited = _later_edits(dataset, ids)
+        _load(warehouse, server, lookback_seconds=_lookback_seconds(dataset, edited))
+        second = _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
+        # The answer dropped in the edit is gone with its selected options (same on both paths).
+        assert _options(warehouse, ids["multi"]) == []
+        # A third load whose only value of a field an earlier load typed is of another type.
+        newest = dataset.rows("responses")[0]["id"]
+        dataset.edit_response(newest, npsBucket="nine", quotas=[{"id": "quota-3", "limit": "x"}])
+        _load(warehouse, server, lookback_seconds=_lookback_seconds(dataset, [newest]))
+        _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
+    nested = {"responses__answers", "responses__answers__selected", "responses__tags"}
+    if release < 4:
+        nested.add("responses__notes")
+    assert nested <= set(first)
+    # The drift made a nested table of each new list, and variant columns, on both paths.
+    assert {"responses__quotas", "responses__labels"} <= set(second)
+    columns = _tables(warehouse, "arrow")[ROOT]
+    assert {"nps_bucket", "nps_bucket__v_bool", "sentiment"} <= set(columns)
+    assert second[ROOT] == first[ROOT] + 7
+    _, [(unicode_rows,)] = warehouse.query(
+        "arrow",
+        f"SELECT count(*) FROM {warehouse.dataset('arrow')}.responses__answers "
+        "WHERE value_text = %s" % _literal(UNICODE),
+    )
+    assert unicode_rows == 1
+
+
+def _options(warehouse: Warehouse, response_id: str) -> list[str]:
+    """The selected options of the `options` answer of one response, on the Arrow path."""
+    dataset = warehouse.dataset("arrow")
+    _, rows = warehouse.query(
+        "arrow",
+        f"SELECT s.value FROM {dataset}.responses__answers__selected s "
+        f"JOIN {dataset}.responses__answers a ON a._dlt_id = s._dlt_parent_id "
+        f"WHERE a.response_id = {_literal(response_id)} AND a.question_id = 'options'",
+    )
+    return sorted((value for (value,) in rows), key=lambda value: (value is not None, value or ""))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@pytest.mark.parametrize("release", [5, 2])
+def test_arrow_path_loads_what_the_row_path_loaded_on_duckdb(tmp_path: Path, release: int) -> None:
+    def query(path: str, sql: str) -> tuple[list[str], list[tuple]]:
+        with duckdb.connect(str(tmp_path / f"{path}.duckdb"), read_only=True) as connection:
+            cursor = connection.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    warehouse = Warehouse(
+        lambda path: dlt.destinations.duckdb(str(tmp_path / f"{path}.duckdb")),
+        query,
+        tmp_path / "pipelines",
+    )
+    _compare(warehouse, release)
+
+
+psycopg2 = import_or_skip_outside_ci("psycopg2")
+DSN = os.environ.get(
+    "ANALYTICS_TEST_POSTGRES_DSN", "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
+)
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    try:
+        admin = psycopg2.connect(DSN, connect_timeout=3)
+    except psycopg2.OperationalError:
+        skip_or_fail_in_ci(f"no PostgreSQL server answers at {DSN} (start one: .ci/postgres.sh)")
+    admin.autocommit = True
+    name = f"analytics_compare_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    base, _, _ = DSN.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def test_arrow_path_on_postgres_differs_only_in_empty_texts_so_postgres_loads_rows(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """On PostgreSQL dlt loads Arrow as CSV through COPY with FORCE_NULL on every nullable
+    column: every empty text turns into NULL, and nothing else differs. So the project loads
+    responses through the row normalizer there (`assets._responses_as_arrow`)."""
+
+    def query(path: str, sql: str) -> tuple[list[str], list[tuple]]:
+        with psycopg2.connect(postgres_database) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    warehouse = Warehouse(
+        lambda path: dlt.destinations.postgres(postgres_database),
+        query,
+        tmp_path / "pipelines",
+    )
+    assert arrow_file_format(warehouse.pipeline("arrow"), None) == "csv"
+    _compare(warehouse, 2, empty_text_is_null=True)
+
+
+def test_a_warehouse_the_row_path_made_keeps_loading_through_it_and_says_how_to_move(
+    tmp_path: Path,
+) -> None:
+    """Before the Arrow path, the responses' nested tables were dlt nested tables, which dlt
+    writes no Arrow to: such a warehouse loads through the row normalizer, with a warning."""
+    from dagster import DagsterInstance, materialize
+    from dagster_dlt import DagsterDltResource
+
+    from analytics_assets.assets import analytics_api_assets
+    from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+
+    dataset = SampleDataset.generate(seed=3, responses=260, now=FIXED_NOW)
+    warehouse = WarehouseResource(
+        duckdb_path=str(tmp_path / "warehouse.duckdb"), pipelines_dir=str(tmp_path / "dlt")
+    )
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        old = build_source(server.base_url, TEST_API_KEY, responses_as_arrow=False)
+        warehouse.build_pipeline().run(old, loader_file_format="parquet")
+        dataset.add_responses(3, at=FIXED_NOW + timedelta(minutes=1))
+        resources = {
+            "dlt": DagsterDltResource(),
+            "analytics_api": AnalyticsApiResource(base_url=server.base_url, api_key=TEST_API_KEY),
+            "warehouse": warehouse,
+        }
+        result = materialize([analytics_api_assets], resources=resources, instance=instance)
+
+        assert result.success
+        warnings = [
+            entry.user_message
+            for entry in instance.all_logs(result.run_id)
+            if entry.level == 30 and "row normalizer" in entry.user_message
+        ]
+        assert len(warnings) == 1
+        assert "analytics-assets drop-responses" in warnings[0]
+        assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (263, 0)
+        assert tables_made_by_rows(warehouse.build_pipeline())
+
+        # What the warning says: drop them once; the next run reads everything, as Arrow.
+        dropped = drop_responses_tables(warehouse.build_pipeline())
+        assert "responses" in dropped and "responses__answers" in dropped
+        dataset.add_responses(2, at=FIXED_NOW + timedelta(minutes=2))
+        again = materialize([analytics_api_assets], resources=resources, instance=instance)
+
+        assert again.success
+        assert not [
+            e for e in instance.all_logs(again.run_id) if "row normalizer" in e.user_message
+        ]
+        assert not tables_made_by_rows(warehouse.build_pipeline())
+        assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (265, 0)
+
+
+def _responses_and_orphans(path: Path) -> tuple[int, int]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        [(responses,)] = connection.execute("SELECT count(*) FROM analytics.responses").fetchall()
+        [(orphans,)] = connection.execute(
+            "SELECT count(*) FROM analytics.responses__answers a WHERE NOT EXISTS "
+            "(SELECT 1 FROM analytics.responses r WHERE r._dlt_id = a._dlt_root_id)"
+        ).fetchall()
+    return responses, orphans
+
+
+def test_a_sync_whose_window_ends_on_a_page_boundary_writes_every_new_response(
+    tmp_path: Path,
+) -> None:
+    """The page after the window is filtered out whole, so dlt's incremental step passes
+    nothing on and closes the read: the new page before it must have been written already."""
+    dataset = SampleDataset.generate(seed=5, responses=250, now=FIXED_NOW)
+    pipeline = dlt.pipeline(
+        pipeline_name="boundary",
+        destination=dlt.destinations.duckdb(str(tmp_path / "boundary.duckdb")),
+        dataset_name="analytics",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+
+        def sync() -> None:
+            source = build_source(server.base_url, TEST_API_KEY, responses_lookback_seconds=0)
+            pipeline.run(source.with_resources(ROOT), loader_file_format="parquet")
+            delete_replaced_nested_rows(pipeline)
+
+        sync()
+        dataset.add_responses(100, at=FIXED_NOW + timedelta(hours=1))
+        server.reset_requests()
+        sync()
+
+        # One page of new responses, then one page past the window, filtered out whole.
+        pages = [r.query["skip"] for r in server.requests if r.path.endswith("/responses")]
+    assert pages == ["0", "100"]
+    with duckdb.connect(str(tmp_path / "boundary.duckdb"), read_only=True) as connection:
+        [(count,)] = connection.execute("SELECT count(*) FROM analytics.responses").fetchall()
+    assert count == 350
+
+
+def test_a_sync_with_a_page_of_untagged_responses_then_tagged_ones_loads(tmp_path: Path) -> None:
+    """A page whose responses all have `tags: []` adds no tag rows (and no empty Arrow item that
+    dlt's writer could not join to the next page's tags)."""
+    dataset = SampleDataset.generate(seed=5, responses=260, now=FIXED_NOW)
+    pipeline = dlt.pipeline(
+        pipeline_name="untagged",
+        destination=dlt.destinations.duckdb(str(tmp_path / "untagged.duckdb")),
+        dataset_name="analytics",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    responses = dataset.rows("responses")
+    lookback = _lookback_seconds(dataset, [responses[199]["id"]])
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+
+        def sync() -> None:
+            source = build_source(
+                server.base_url, TEST_API_KEY, responses_lookback_seconds=lookback
+            )
+            pipeline.run(source.with_resources(ROOT), loader_file_format="parquet")
+            delete_replaced_nested_rows(pipeline)
+
+        sync()
+        for record in responses[:100]:
+            dataset.edit_response(record["id"], tags=[])
+        assert any(record["tags"] for record in dataset.rows("responses")[100:200])
+        sync()
+
+    tagged = {r["id"]: len(r["tags"]) for r in dataset.rows("responses") if r["tags"]}
+    with duckdb.connect(str(tmp_path / "untagged.duckdb"), read_only=True) as connection:
+        loaded = dict(
+            connection.execute(
+                "SELECT r.id, count(*) FROM analytics.responses__tags t JOIN analytics.responses r "
+                "ON r._dlt_id = t._dlt_root_id GROUP BY r.id"
+            ).fetchall()
+        )
+    assert loaded == tagged
+
+
+def test_nested_rows_left_by_a_run_that_died_before_deleting_them_count_nowhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that loaded but died before deleting the nested rows of the responses it replaced
+    leaves them beside the new ones: the analytics do not count them, the next load deletes."""
+    from dagster import materialize
+    from dagster_dlt import DagsterDltResource
+
+    import analytics_assets.assets as assets_module
+    from analytics_assets.assets import analytics_api_assets
+    from analytics_assets.marts import analytics_marts
+    from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+
+    dataset = SampleDataset.generate(seed=9, responses=300, now=FIXED_NOW)
+    path = tmp_path / "warehouse.duckdb"
+    marts_sql = (
+        "SELECT * FROM analytics_marts.choice_answer_distribution ORDER BY ALL",
+        "SELECT * FROM analytics_marts.survey_summary ORDER BY ALL",
+    )
+
+    def marts() -> list[list[tuple]]:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            return [connection.execute(sql).fetchall() for sql in marts_sql]
+
+    def orphans() -> int:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            [(count,)] = connection.execute(
+                "SELECT count(*) FROM analytics.responses__answers a WHERE NOT EXISTS "
+                "(SELECT 1 FROM analytics.responses r WHERE r._dlt_id = a._dlt_root_id)"
+            ).fetchall()
+        return count
+
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        resources = {
+            "dlt": DagsterDltResource(),
+            "analytics_api": AnalyticsApiResource(base_url=server.base_url, api_key=TEST_API_KEY),
+            "warehouse": WarehouseResource(duckdb_path=str(path), pipelines_dir=str(tmp_path)),
+        }
+        run = [analytics_api_assets, analytics_marts]
+        assert materialize(run, resources=resources).success
+        for record in dataset.rows("responses")[:20]:
+            kept = dict(list(record["data"].items())[:1])
+            dataset.edit_response(record["id"], data=kept, tags=[])
+
+        with monkeypatch.context() as patch:
+            patch.setattr(assets_module, "delete_replaced_nested_rows", lambda pipeline: {})
+            assert materialize(run, resources=resources).success
+        left = orphans()
+        with_stale_rows = marts()
+        assert materialize(run, resources=resources).success
+
+    assert left > 0
+    assert orphans() == 0
+    assert marts() == with_stale_rows
