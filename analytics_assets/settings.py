@@ -230,7 +230,7 @@ MASS_DELETION_SHARE: Final = 0.5
 MASS_DELETION_MIN_ROWS: Final = 20
 
 # DuckDB's memory limit for the project's connections (its default is 80% of RAM).
-DEFAULT_DUCKDB_MEMORY_LIMIT: Final = "64MB"
+DEFAULT_DUCKDB_MEMORY_LIMIT: Final = "128MB"
 
 # Rows dlt's writers buffer per table (dlt's default 5,000): 1,000 cut normalize's memory of
 # 100k responses by ~130 MB at no measurable cost in time (benchmarks/).
