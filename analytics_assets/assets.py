@@ -381,16 +381,17 @@ def _responses_as_arrow(
     table_names: list[str],
     loader_file_format: str | None,
 ) -> bool:
-    """Whether this run builds the responses tables as Arrow (`response_tables.py`).
+    """Whether this run builds the responses tables as Arrow (`response_tables.py`): not when
+    it does not read responses.
 
-    Yes where dlt loads Arrow as Parquet (DuckDB, and the warehouses that stage files), unless
-    the warehouse holds the tables as dlt nested tables from before
+    Otherwise yes where dlt loads Arrow as Parquet (DuckDB, and the warehouses that stage
+    files), unless the warehouse holds the tables as dlt nested tables from before
     (`response_tables.tables_made_by_rows`). Where dlt would load Arrow as CSV (PostgreSQL), it
     COPYs with FORCE_NULL on every nullable column, which turns each empty text into NULL, so
     there the responses go through dlt's row normalizer, which keeps them.
     """
     if settings.PAGED_RESOURCE not in table_names:
-        return True
+        return False
     if arrow_file_format(pipeline, loader_file_format) == "csv":
         return False
     made_by_rows = tables_made_by_rows(pipeline)
@@ -499,7 +500,7 @@ def analytics_api_assets(
         deletions = _delete_what_left(
             context, pipeline, client, availability, held_before, table_names, config, warehouse
         )
-        if as_arrow and settings.PAGED_RESOURCE in table_names:
+        if as_arrow:
             delete_replaced_nested_rows(pipeline)
     _warn_refused(context, availability.refused_resources())
     for result in results:

@@ -109,7 +109,11 @@ _LINK_COLUMNS = {
 }
 
 
-def declare_nested_table(resource: DltResource, table: str) -> None:
+# Every dlt column this step fills: the links above, and the load id of a response row.
+_DLT_COLUMNS = {**_LINK_COLUMNS, DLT_LOAD_ID: {"data_type": "text", "nullable": False}}
+
+
+def declare_nested_table(resource: DltResource, table: str, columns: dict[str, Any]) -> None:
     """Declare `table`, a nested table of `responses` fed by Arrow items of `resource`.
 
     dlt writes Arrow items only to tables of their own (its extract refuses a nested table that
@@ -126,7 +130,6 @@ def declare_nested_table(resource: DltResource, table: str) -> None:
         merge_key=[],
         create_table_variant=True,
     )
-    columns = nested_table_columns().get(_path(table), {})
     resource.apply_hints(
         table_name=table,
         columns={**columns, **{name: dict(hint) for name, hint in _LINK_COLUMNS.items()}},
@@ -134,14 +137,18 @@ def declare_nested_table(resource: DltResource, table: str) -> None:
     )
 
 
+def _declared_nested_tables() -> dict[str, dict[str, Any]]:
+    """The declared columns of the nested tables the API's records are known to have, by name."""
+    return {
+        "__".join((settings.PAGED_RESOURCE, *path)): columns
+        for path, columns in nested_table_columns().items()
+    }
+
+
 def declare_nested_tables(resource: DltResource) -> None:
     """Declare the nested tables of `responses` that the API's records are known to have."""
-    for path in nested_table_columns():
-        declare_nested_table(resource, "__".join((settings.PAGED_RESOURCE, *path)))
-
-
-def _path(table: str) -> tuple[str, ...]:
-    return tuple(table.split("__")[1:])
+    for table, columns in _declared_nested_tables().items():
+        declare_nested_table(resource, table, columns)
 
 
 def _fits(value: Any, data_type: str) -> bool:
@@ -205,9 +212,8 @@ class ResponseTables(ItemTransform[Any]):
         # Declared columns by table, then by field path as the API names it (`meta__userAgent__os`).
         self._declared: dict[str, dict[str, Any]] = {
             settings.PAGED_RESOURCE: table_columns(settings.PAGED_RESOURCE),
+            **_declared_nested_tables(),
         }
-        for path, columns in nested_table_columns().items():
-            self._declared["__".join((settings.PAGED_RESOURCE, *path))] = columns
         self._json_fields = {
             table: {name for name, column in columns.items() if column["data_type"] == "json"}
             for table, columns in self._declared.items()
@@ -334,7 +340,7 @@ class ResponseTables(ItemTransform[Any]):
 
     def _declare_found_table(self, table: str) -> None:
         """A list field the declarations do not name: a nested table, as dlt would make it."""
-        declare_nested_table(dlt.current.resource(), table)
+        declare_nested_table(dlt.current.resource(), table, {})
         self._declared[table] = {}
         self._json_fields[table] = set()
 
@@ -346,10 +352,8 @@ class ResponseTables(ItemTransform[Any]):
         names.update(dict.fromkeys(chain.from_iterable(rows)))
         types: dict[str, str] = {}
         for name in names:
-            column = declared.get(name) or _LINK_COLUMNS.get(name)
+            column = declared.get(name) or _DLT_COLUMNS.get(name)
             data_type = column["data_type"] if column else seen.get(name)
-            if name == DLT_LOAD_ID:
-                data_type = "text"
             if data_type is None:
                 data_type = _schema_type(table, name)
             if data_type is None:
@@ -365,8 +369,9 @@ class ResponseTables(ItemTransform[Any]):
             for name, data_type in types.items():
                 values = [row.get(name) for row in rows]
                 arrays.update(_column_with_variants(name, values, data_type))
-        not_null = {DLT_LOAD_ID, *_LINK_COLUMNS}
-        not_null.update(name for name, column in declared.items() if not column["nullable"])
+        not_null = {
+            name for name, column in {**declared, **_DLT_COLUMNS}.items() if not column["nullable"]
+        }
         fields = [
             pa.field(name, array.type, nullable=name not in not_null)
             for name, array in arrays.items()

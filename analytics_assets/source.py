@@ -148,9 +148,9 @@ def build_source(
             endpoints. None: a fresh one for the current generation.
         attribute_keys: The run's attribute keys (current generation), possibly already fetched
             by the generation probe. None: fetched when needed.
-        responses_as_arrow: Build the responses and their nested tables as Arrow tables per
-            page (`response_tables.py`); False sends the records through dlt's row normalizer,
-            which makes the same tables, several times slower.
+        responses_as_arrow: Build the responses and their nested tables as Arrow tables, a
+            batch of responses at a time (`response_tables.py`); False sends the records
+            through dlt's row normalizer, which makes the same tables, several times slower.
         arrow_batch_responses: Responses built into Arrow tables at a time.
 
     Returns:

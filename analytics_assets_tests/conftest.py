@@ -5,6 +5,8 @@ that is what people run. `test_generations.py` covers releases 2 and 4 and the c
 edition.
 """
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from dagster import ExecuteInProcessResult
 from analytics_assets import settings
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
 
 TEST_API_KEY = "test-key-3f9a"
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
@@ -54,6 +57,43 @@ def resources(sample_api: SampleApiServer, duckdb_path: Path, tmp_path: Path) ->
             duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt_pipelines")
         ),
     }
+
+
+# The PostgreSQL server `.ci/postgres.sh` starts (and prints the DSN of).
+POSTGRES_DSN = os.environ.get(
+    "ANALYTICS_TEST_POSTGRES_DSN", "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The server's DSN; without a server the test skips, except under CI, where it fails."""
+    psycopg2 = import_or_skip_outside_ci("psycopg2")
+    try:
+        psycopg2.connect(POSTGRES_DSN, connect_timeout=3).close()
+    except psycopg2.OperationalError:
+        skip_or_fail_in_ci(
+            f"no PostgreSQL server answers at {POSTGRES_DSN} (start one: .ci/postgres.sh)"
+        )
+    return POSTGRES_DSN
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """A fresh database for one test, dropped after it."""
+    psycopg2 = import_or_skip_outside_ci("psycopg2")
+    name = f"analytics_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(postgres_server)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    base, _, _ = postgres_server.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
 
 
 def query(path: Path, sql: str, *params: object) -> list[tuple]:

@@ -8,9 +8,6 @@ except in CI (`CI` set), where they must run.
 """
 
 import math
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,46 +38,12 @@ from analytics_assets_tests.handmade import (
     delete_some,
 )
 from analytics_assets_tests.handmade import handmade_dataset as hand_built_dataset
-from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
+from analytics_assets_tests.live import import_or_skip_outside_ci
 
 psycopg2 = import_or_skip_outside_ci("psycopg2")
 
-DEFAULT_DSN = "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
-DSN = os.environ.get("ANALYTICS_TEST_POSTGRES_DSN", DEFAULT_DSN)
 RESPONSES_PATH = settings.RESPONSES_PATH
 MARTS = settings.MARTS_DATASET_NAME
-
-
-def _server_answers() -> bool:
-    try:
-        psycopg2.connect(DSN, connect_timeout=3).close()
-        return True
-    except psycopg2.OperationalError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> str:
-    if not _server_answers():
-        skip_or_fail_in_ci(f"no PostgreSQL server answers at {DSN} (start one: .ci/postgres.sh)")
-    return DSN
-
-
-@pytest.fixture
-def postgres_dsn(postgres_server: str) -> Iterator[str]:
-    """A fresh database for one test, dropped after it."""
-    name = f"analytics_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    base, _, _ = postgres_server.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def _resources(base_url: str, warehouse: WarehouseResource) -> dict:

@@ -8,9 +8,7 @@ response's `id` and the positions in the lists), since row ids are random per lo
 """
 
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from analytics_assets.response_tables import (
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.source import build_source
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
-from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
+from analytics_assets_tests.live import import_or_skip_outside_ci
 
 ROOT = "responses"
 LINKS = ("_dlt_id", "_dlt_parent_id", "_dlt_root_id", "_dlt_load_id")
@@ -310,44 +308,22 @@ def test_arrow_path_loads_what_the_row_path_loaded_on_duckdb(tmp_path: Path, rel
 
 
 psycopg2 = import_or_skip_outside_ci("psycopg2")
-DSN = os.environ.get(
-    "ANALYTICS_TEST_POSTGRES_DSN", "postgresql://analytics:analytics@127.0.0.1:55432/analytics"
-)
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    try:
-        admin = psycopg2.connect(DSN, connect_timeout=3)
-    except psycopg2.OperationalError:
-        skip_or_fail_in_ci(f"no PostgreSQL server answers at {DSN} (start one: .ci/postgres.sh)")
-    admin.autocommit = True
-    name = f"analytics_compare_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    base, _, _ = DSN.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def test_arrow_path_on_postgres_differs_only_in_empty_texts_so_postgres_loads_rows(
-    tmp_path: Path, postgres_database: str
+    tmp_path: Path, postgres_dsn: str
 ) -> None:
     """On PostgreSQL dlt loads Arrow as CSV through COPY with FORCE_NULL on every nullable
     column: every empty text turns into NULL, and nothing else differs. So the project loads
     responses through the row normalizer there (`assets._responses_as_arrow`)."""
 
     def query(path: str, sql: str) -> tuple[list[str], list[tuple]]:
-        with psycopg2.connect(postgres_database) as connection, connection.cursor() as cursor:
+        with psycopg2.connect(postgres_dsn) as connection, connection.cursor() as cursor:
             cursor.execute(sql)
             return [d[0] for d in cursor.description], cursor.fetchall()
 
     warehouse = Warehouse(
-        lambda path: dlt.destinations.postgres(postgres_database),
+        lambda path: dlt.destinations.postgres(postgres_dsn),
         query,
         tmp_path / "pipelines",
     )
@@ -419,25 +395,34 @@ def _responses_and_orphans(path: Path) -> tuple[int, int]:
     return responses, orphans
 
 
+def _arrow_sync(path: Path, server: SampleApiServer, lookback_seconds: float) -> Callable[[], None]:
+    """A sync of responses into the DuckDB file `path` with plain dlt, as the asset does it:
+    the load through the Arrow path, then the deletion of replaced nested rows."""
+    pipeline = dlt.pipeline(
+        pipeline_name=path.stem,
+        destination=dlt.destinations.duckdb(str(path)),
+        dataset_name="analytics",
+        pipelines_dir=str(path.parent / "pipelines"),
+    )
+
+    def sync() -> None:
+        source = build_source(
+            server.base_url, TEST_API_KEY, responses_lookback_seconds=lookback_seconds
+        )
+        pipeline.run(source.with_resources(ROOT), loader_file_format="parquet")
+        delete_replaced_nested_rows(pipeline)
+
+    return sync
+
+
 def test_a_sync_whose_window_ends_on_a_page_boundary_writes_every_new_response(
     tmp_path: Path,
 ) -> None:
     """The page after the window is filtered out whole, so dlt's incremental step passes
     nothing on and closes the read: the new page before it must have been written already."""
     dataset = SampleDataset.generate(seed=5, responses=250, now=FIXED_NOW)
-    pipeline = dlt.pipeline(
-        pipeline_name="boundary",
-        destination=dlt.destinations.duckdb(str(tmp_path / "boundary.duckdb")),
-        dataset_name="analytics",
-        pipelines_dir=str(tmp_path / "pipelines"),
-    )
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-
-        def sync() -> None:
-            source = build_source(server.base_url, TEST_API_KEY, responses_lookback_seconds=0)
-            pipeline.run(source.with_resources(ROOT), loader_file_format="parquet")
-            delete_replaced_nested_rows(pipeline)
-
+        sync = _arrow_sync(tmp_path / "boundary.duckdb", server, lookback_seconds=0)
         sync()
         dataset.add_responses(100, at=FIXED_NOW + timedelta(hours=1))
         server.reset_requests()
@@ -455,23 +440,10 @@ def test_a_sync_with_a_page_of_untagged_responses_then_tagged_ones_loads(tmp_pat
     """A page whose responses all have `tags: []` adds no tag rows (and no empty Arrow item that
     dlt's writer could not join to the next page's tags)."""
     dataset = SampleDataset.generate(seed=5, responses=260, now=FIXED_NOW)
-    pipeline = dlt.pipeline(
-        pipeline_name="untagged",
-        destination=dlt.destinations.duckdb(str(tmp_path / "untagged.duckdb")),
-        dataset_name="analytics",
-        pipelines_dir=str(tmp_path / "pipelines"),
-    )
     responses = dataset.rows("responses")
     lookback = _lookback_seconds(dataset, [responses[199]["id"]])
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-
-        def sync() -> None:
-            source = build_source(
-                server.base_url, TEST_API_KEY, responses_lookback_seconds=lookback
-            )
-            pipeline.run(source.with_resources(ROOT), loader_file_format="parquet")
-            delete_replaced_nested_rows(pipeline)
-
+        sync = _arrow_sync(tmp_path / "untagged.duckdb", server, lookback)
         sync()
         for record in responses[:100]:
             dataset.edit_response(record["id"], tags=[])
