@@ -124,7 +124,8 @@ class Availability:
     refusals: list[Refusal] = field(default_factory=list)
     # False when the probe failed and the run goes on without knowing the generation.
     generation_known: bool = True
-    # Ids of the rows each resource yielded in this run (what a complete read returned).
+    # Ids of the rows each resource yielded in this run (what a complete read returned); not
+    # kept for responses in an incremental sync, which reads a window.
     seen: dict[str, set[str]] = field(default_factory=dict)
     # Records read but not yet handed to dlt, by resource (`response_tables.py` holds a batch).
     held: dict[str, int] = field(default_factory=dict)

@@ -80,7 +80,11 @@ def _endpoint_resource(
         )
         if responses_lookback_seconds is not None:
             endpoint["incremental"] = _responses_incremental(responses_lookback_seconds)
-    steps: list[Any] = [{"map": guard.availability.id_recorder(name)}]
+    steps: list[Any] = []
+    if name != settings.PAGED_RESOURCE or responses_lookback_seconds is None:
+        # The ids a complete read returned, for deletions. An incremental read of responses is
+        # never complete (it reads a window), so it keeps none: a million ids are 100 MB.
+        steps.append({"map": guard.availability.id_recorder(name)})
     if name != settings.PAGED_RESOURCE:
         steps.insert(0, {"map": drop_null_objects})
     elif not responses_as_arrow:

@@ -15,16 +15,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import dlt
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets import settings
 from analytics_assets.assets import analytics_api_assets
+from analytics_assets.availability import Availability
 from analytics_assets.checks import DELETIONS_CHECK, raw_table_checks
 from analytics_assets.marts import analytics_marts
 from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets.source import build_source
 from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
@@ -263,6 +266,37 @@ def test_an_incremental_sync_never_deletes_a_response(tmp_path: Path) -> None:
     assert sync.success
     assert table_ids(duckdb_path, "responses") == before
     assert _deleted(sync)["responses"] == 0
+
+
+
+@pytest.mark.parametrize("lookback_seconds", [None, 3600.0], ids=["full-read", "sync"])
+def test_only_a_full_read_of_responses_keeps_their_ids(
+    tmp_path: Path, lookback_seconds: float | None
+) -> None:
+    """The ids are what a deletion compares with; a sync reads a window and deletes no
+    response, so it keeps none (a million of them would hold 100 MB to the end of the run)."""
+    dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
+    availability = Availability(generation=settings.GENERATION_CURRENT)
+    pipeline = dlt.pipeline(
+        pipeline_name="ids",
+        destination=dlt.destinations.duckdb(str(tmp_path / "ids.duckdb")),
+        dataset_name="analytics",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
+        source = build_source(
+            server.base_url,
+            TEST_API_KEY,
+            responses_lookback_seconds=lookback_seconds,
+            availability=availability,
+        ).with_resources("surveys", "responses")
+        pipeline.run(source, loader_file_format="parquet")
+    assert sorted(availability.seen["surveys"]) == api_ids(dataset, "surveys")
+    if lookback_seconds is None:
+        assert sorted(availability.seen["responses"]) == api_ids(dataset, "responses")
+    else:
+        assert "responses" not in availability.seen
+    assert len(table_ids(tmp_path / "ids.duckdb", "responses")) == 245
 
 
 # ----------------------------------------------------------------------------- the guard
