@@ -268,7 +268,6 @@ def test_an_incremental_sync_never_deletes_a_response(tmp_path: Path) -> None:
     assert _deleted(sync)["responses"] == 0
 
 
-
 @pytest.mark.parametrize("lookback_seconds", [None, 3600.0], ids=["full-read", "sync"])
 def test_only_a_full_read_of_responses_keeps_their_ids(
     tmp_path: Path, lookback_seconds: float | None
