@@ -14,8 +14,12 @@ from typing import Any
 
 from dlt import Pipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.sql_client import SqlClientBase
 
 from analytics_assets.queries import rows, scalar
+
+# Rows read from the warehouse at a time when counting what a load changed.
+CHUNK_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -85,28 +89,37 @@ def changes_after_load(
             except DatabaseUndefinedRelation:
                 changes[table_name] = TableChanges(0, 0, 0)
                 continue
-            written: dict[str, Any] = {}
-            if load_ids:
+            rows_changed = 0
+            if load_ids and previous.updated_at:
                 placeholders = ", ".join(["%s"] * len(load_ids))
-                written = dict(
-                    rows(
-                        client,
-                        f"SELECT id, updated_at FROM {table} "
-                        f"WHERE _dlt_load_id IN ({placeholders})",
-                        *load_ids,
-                    )
+                rows_changed = _count_changed(
+                    client,
+                    f"SELECT id, updated_at FROM {table} WHERE _dlt_load_id IN ({placeholders})",
+                    load_ids,
+                    previous.updated_at,
                 )
-            rows_changed = sum(
-                1
-                for row_id, updated_at in written.items()
-                if row_id in previous.updated_at and previous.updated_at[row_id] != updated_at
-            )
             changes[table_name] = TableChanges(
                 row_count=row_count,
                 rows_new=row_count - previous.row_count,
                 rows_changed=rows_changed,
             )
     return changes
+
+
+def _count_changed(
+    client: SqlClientBase, sql: str, load_ids: list[str], previous: dict[str, Any]
+) -> int:
+    """Rows the load wrote whose `updated_at` differs from before, read a chunk at a time: a
+    first load of a million rows would otherwise hold them all in a dict (250 MB)."""
+    changed = 0
+    with client.execute_query(sql, *load_ids) as cursor:
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            changed += sum(
+                1
+                for row_id, updated_at in chunk
+                if row_id in previous and previous[row_id] != updated_at
+            )
+    return changed
 
 
 def _as_datetime(value: Any) -> datetime:

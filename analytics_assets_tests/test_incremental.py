@@ -1,11 +1,13 @@
 """Incremental sync of responses, the no-change sync and the full refresh, on the sample API."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dlt
+import pytest
 from dagster import AssetKey, Definitions
 
-from analytics_assets import settings
+from analytics_assets import changes, settings
 from analytics_assets.assets import analytics_api_assets
 from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
 from analytics_assets.resources import WarehouseResource
@@ -154,3 +156,48 @@ def test_full_refresh_heals_an_edit_to_the_oldest_response(
     sample_api.reset_requests()
     _run(resources, "analytics_api_sync")
     assert sample_api.request_count(RESPONSES_PATH) == 1
+
+
+def test_changes_are_counted_a_chunk_at_a_time_and_a_first_load_reads_none_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting what a load changed reads the rows it wrote in chunks, never all at once, and
+    a first load (nothing held before) reads none of them back."""
+    monkeypatch.setattr(changes, "CHUNK_ROWS", 3)
+    pipeline = dlt.pipeline(
+        pipeline_name="changes",
+        destination=dlt.destinations.duckdb(str(tmp_path / "changes.duckdb")),
+        dataset_name="analytics",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def rows(edited: set[int]) -> list[dict]:
+        return [
+            {"id": f"r{i:02d}", "updated_at": start + timedelta(days=i + (i in edited))}
+            for i in range(10)
+        ]
+
+    def load(records: list[dict]) -> dict[str, changes.TableChanges]:
+        before = changes.snapshot_before_load(pipeline, ["items"])
+        info = pipeline.run(
+            records, table_name="items", write_disposition="merge", primary_key="id"
+        )
+        return changes.changes_after_load(pipeline, before, info.loads_ids)
+
+    reads: list[str] = []
+    original = changes._count_changed
+    monkeypatch.setattr(
+        changes,
+        "_count_changed",
+        lambda client, sql, *a: reads.append(sql) or original(client, sql, *a),
+    )
+    first = load(rows(set()))
+    assert (first["items"], reads) == (changes.TableChanges(10, 10, 0), [])
+    # Seven rows again, four of them edited, and two new ones: the rows written span 3 chunks.
+    second = load(
+        rows({1, 4, 5, 8})[:7]
+        + [{"id": "r10", "updated_at": start}, {"id": "r11", "updated_at": start}]
+    )
+    assert second["items"] == changes.TableChanges(row_count=12, rows_new=2, rows_changed=3)
+    assert len(reads) == 1
