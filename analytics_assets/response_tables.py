@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.data_writers.writers import resolve_best_writer_spec
-from dlt.common.normalizers.utils import generate_dlt_id
+from dlt.common.normalizers.utils import generate_dlt_ids
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.extract.items_transform import ItemTransform
 from dlt.pipeline.helpers import pipeline_drop
@@ -270,8 +270,8 @@ class ResponseTables(ItemTransform[Any]):
         tables: dict[str, list[dict[str, Any]]] = {}
         root = tables[settings.PAGED_RESOURCE] = []
         load_id = dlt.current.load_package_state()["load_id"]
-        for record in records:
-            row_id = generate_dlt_id()
+        # dlt's row ids, one random draw for the batch (a draw per row was 4% of extract).
+        for record, row_id in zip(records, generate_dlt_ids(len(records)), strict=True):
             row = {DLT_LOAD_ID: load_id, DLT_ID: row_id}
             self._flatten(settings.PAGED_RESOURCE, with_answers(record), "", row, row_id, tables)
             root.append(row)
@@ -398,7 +398,9 @@ def _columns_at_once(
     schema = pa.schema(
         [(n, pa.string() if t == "timestamp" else _ARROW_TYPES[t]) for n, t in types.items()]
     )
-    built = pa.Table.from_pylist(rows, schema=schema)
+    # Rows to a struct array in Arrow's C++ converter, which looks each field up in each row;
+    # `Table.from_pylist` gathers every column in a Python loop first (twice as slow).
+    built = pa.Table.from_struct_array(pa.array(rows, type=pa.struct(schema)))
     arrays: dict[str, Any] = {}
     for name, data_type in types.items():
         column = built.column(name)
