@@ -36,6 +36,7 @@ path made keeps it too, until `analytics-assets drop-responses` (`tables_made_by
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from itertools import chain
 from typing import Any, ClassVar
 
@@ -179,24 +180,27 @@ def _inferred_type(values: list[Any]) -> str:
     return data_type
 
 
-class ResponseTables(ItemTransform[Any]):
-    """The pipe step that turns pages of response records into Arrow tables, a batch at a time.
+class ResponseBatches(ItemTransform[Any]):
+    """The pipe step that gathers pages of response records into batches for `ResponseTables`.
 
-    Placed right after dlt's incremental step (same placement affinity, appended later), so the
-    cursor, the lookback and the stop at the window's end work on the records as on the row path.
+    dlt computes and validates a table's schema for every Arrow item it is given (about 12 ms
+    for the five responses tables), so one item per table and page would cost more than the
+    row normalizer saves: pages are gathered into batches of `batch_responses` responses.
 
-    dlt computes and validates a table's schema for every Arrow item it is given (some
-    milliseconds for the 30 columns of `responses`), so one item per table and page would cost
-    more than the row normalizer saves. Pages are gathered into batches of `batch_responses`
-    responses instead, and a batch is written when it is full and when the read ends: the
-    paginator says no page follows (`ReadProgress`), or dlt's incremental step is closing the
-    read at the window's start (`can_close`). A sync from a stored cursor writes every page at
-    once (`_may_hold`). A read that fails leaves its batch unwritten, with the rest of the
-    run's load. The run's ledger (`Availability.held`) counts the records held, and a run that
-    ends with any is an error, never a silent loss.
+    This step sits before dlt's incremental step (placement affinity 0.95; the incremental's is
+    1), so it sees every page the paginator reads, even a page the incremental will filter out
+    whole. A batch is passed on when it is full, when the paginator says no page follows
+    (`ReadProgress`), and when a page reaches back past the incremental's start: that batch is
+    the read's last, since dlt's incremental closes the read after it (`row_order="desc"`).
+    Nothing can be left behind: the read ends only at one of those pages. A sync from a stored
+    cursor is a batch or two, where it was a batch per page when this step sat after the
+    incremental (which passes nothing on for a page it filters out whole). A read that fails
+    leaves its batch unwritten, with the rest of the run's load; the run's ledger
+    (`Availability.held`) counts the records held, and a run that ends with any is an error,
+    never a silent loss.
     """
 
-    placement_affinity: ClassVar[float] = 1
+    placement_affinity: ClassVar[float] = 0.95
 
     def __init__(
         self,
@@ -204,11 +208,80 @@ class ResponseTables(ItemTransform[Any]):
         availability: Availability,
         batch_responses: int = settings.RESPONSES_ARROW_BATCH,
     ) -> None:
-        super().__init__(self._tables)
+        super().__init__(self._batches)
         self.progress = progress
         self.availability = availability
         self.batch_responses = batch_responses
         self._pending: list[dict[str, Any]] = []
+
+    def __call__(self, item: Any, meta: Any = None) -> Iterator[Any]:
+        yield from self._batches(item)
+
+    def _batches(self, item: Any) -> Iterator[Any]:
+        records = item if isinstance(item, list) else [item]
+        self._pending.extend(records)
+        self.availability.held[settings.PAGED_RESOURCE] = len(self._pending)
+        if (
+            len(self._pending) < self.batch_responses
+            and self.progress.more
+            and not _reaches_start(records)
+        ):
+            return
+        batch, self._pending = self._pending, []
+        self.availability.held[settings.PAGED_RESOURCE] = 0
+        if batch:
+            yield batch
+
+
+def _reaches_start(records: list[dict[str, Any]]) -> bool:
+    """Whether dlt's incremental will find a record of this page before its (lagged) start.
+
+    The cursor's last value is the newest `createdAt` (`max`), so a record is out of the window
+    when its `createdAt` is earlier than the start. A record whose `createdAt` cannot be read
+    counts as out of the window: a batch passed on early costs a little time, a batch held
+    past the read's end would cost a page of requests.
+    """
+    wrapper = dlt.current.resource().incremental
+    incremental = wrapper.incremental if wrapper is not None else None
+    if incremental is None or incremental.start_value is None:
+        return False  # a full refresh: no window
+    start = _instant(incremental.start_value)
+    for record in records:
+        value = _instant(record.get(settings.RESPONSES_CURSOR_FIELD))
+        if value is None or start is None:
+            return True
+        try:
+            if value < start:
+                return True
+        except TypeError:  # one of them without a time zone
+            return True
+    return False
+
+
+def _instant(value: Any) -> datetime | None:
+    """A cursor value (ISO 8601 text, or a datetime) as a datetime; None if it is neither."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class ResponseTables(ItemTransform[Any]):
+    """The pipe step that turns a batch of response records into Arrow tables, one per table.
+
+    Placed right after dlt's incremental step (same placement affinity, appended later), so the
+    cursor, the lookback and the stop at the window's start work on the records as on the row
+    path; `ResponseBatches`, before the incremental, makes the batches.
+    """
+
+    placement_affinity: ClassVar[float] = 1
+
+    def __init__(self) -> None:
+        super().__init__(self._tables)
         # Declared columns by table, then by field path as the API names it (`meta__userAgent__os`).
         self._declared: dict[str, dict[str, Any]] = {
             settings.PAGED_RESOURCE: table_columns(settings.PAGED_RESOURCE),
@@ -226,43 +299,8 @@ class ResponseTables(ItemTransform[Any]):
 
     def _tables(self, item: Any) -> Iterator[Any]:
         records = item if isinstance(item, list) else [item]
-        self._pending.extend(records)
-        self.availability.held[settings.PAGED_RESOURCE] = len(self._pending)
-        incremental = self._incremental()
-        if (
-            len(self._pending) < self.batch_responses
-            and self._may_hold(incremental)
-            and not self._read_ends(incremental)
-        ):
-            return
-        records, self._pending = self._pending, []
-        self.availability.held[settings.PAGED_RESOURCE] = 0
         if records:
             yield from self._batch(records)
-
-    @staticmethod
-    def _incremental() -> Any:
-        """dlt's incremental of this read, or None (a full refresh)."""
-        wrapper = dlt.current.resource().incremental
-        return wrapper.incremental if wrapper is not None else None
-
-    @staticmethod
-    def _may_hold(incremental: Any) -> bool:
-        """Whether a page may wait for the next one: only if no later page can vanish.
-
-        dlt's incremental step passes nothing on for a page it filters out whole, and closes
-        the read when that page lies past the window's start, so this step would never see the
-        end. A page is filtered out whole only past a start the state set: a read with no
-        incremental, or one that starts from the initial value, can hold pages; a sync from a
-        stored cursor writes each page as it comes.
-        """
-        return incremental is None or incremental.start_value == incremental.initial_value
-
-    def _read_ends(self, incremental: Any) -> bool:
-        """Whether the page just seen is the read's last."""
-        if not self.progress.more:
-            return True
-        return incremental is not None and incremental.can_close()
 
     def _batch(self, records: list[dict[str, Any]]) -> Iterator[Any]:
         _quiet_declared_json()

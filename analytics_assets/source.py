@@ -36,7 +36,11 @@ from analytics_assets.contacts import (
 )
 from analytics_assets.http_session import build_retrying_session
 from analytics_assets.paging import NewestFirstPaginator, ReadProgress
-from analytics_assets.response_tables import ResponseTables, declare_nested_tables
+from analytics_assets.response_tables import (
+    ResponseBatches,
+    ResponseTables,
+    declare_nested_tables,
+)
 
 
 def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
@@ -219,8 +223,10 @@ def build_source(
     source = rest_api_source(config, name=settings.SOURCE_NAME)
     responses = source.resources[settings.PAGED_RESOURCE]
     if responses_as_arrow:
-        # After dlt's incremental step, which must see the records (placement affinity).
-        responses.add_step(ResponseTables(progress, availability, arrow_batch_responses))
+        # Batches before dlt's incremental step, Arrow after it: it must see the records
+        # (placement affinity).
+        responses.add_step(ResponseBatches(progress, availability, arrow_batch_responses))
+        responses.add_step(ResponseTables())
         declare_nested_tables(responses)
     else:
         responses.apply_hints(nested_hints=answers_table_hints())
