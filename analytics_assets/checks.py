@@ -39,6 +39,7 @@ from dagster import (
     AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetMaterialization,
     DagsterInstance,
     DefaultSensorStatus,
     MetadataValue,
@@ -219,17 +220,35 @@ def _unavailable_result(check_name: str, table: str, reason: str) -> AssetCheckR
     )
 
 
-def _latest_metadata(instance: DagsterInstance, table: str) -> Mapping[str, Any] | None:
-    """The metadata of the asset's latest materialization, or None if it has none."""
-    event = instance.get_latest_materialization_event(asset_key_for(table))
-    if event is None or event.asset_materialization is None:
-        return None
-    return event.asset_materialization.metadata
+class _LatestMaterializations:
+    """The two latest materializations of each raw table, fetched once per check step.
+
+    Every check of a table reads them (whether its endpoint was available, whether its load
+    read rows, its column schemas): one query to the event log per table, not one per check.
+    """
+
+    def __init__(self, instance: DagsterInstance) -> None:
+        self.instance = instance
+        self._by_table: dict[str, list[AssetMaterialization]] = {}
+
+    def of(self, table: str) -> list[AssetMaterialization]:
+        """The table's two latest materializations, newest first."""
+        if table not in self._by_table:
+            records = self.instance.fetch_materializations(asset_key_for(table), limit=2).records
+            self._by_table[table] = [
+                r.asset_materialization for r in records if r.asset_materialization is not None
+            ]
+        return self._by_table[table]
+
+    def metadata(self, table: str) -> Mapping[str, Any]:
+        """The metadata of the table's latest materialization; empty if it has none."""
+        latest = self.of(table)
+        return latest[0].metadata if latest else {}
 
 
-def _unavailable_reason(instance: DagsterInstance, table: str) -> str | None:
+def _unavailable_reason(latest: _LatestMaterializations, table: str) -> str | None:
     """The server's reason, if the asset's latest load found its endpoint unavailable."""
-    metadata = _latest_metadata(instance, table) or {}
+    metadata = latest.metadata(table)
     available = metadata.get(AVAILABLE)
     if available is None or available.value is not False:
         return None
@@ -237,15 +256,14 @@ def _unavailable_reason(instance: DagsterInstance, table: str) -> str | None:
     return str(reason.value) if reason is not None else "no reason given"
 
 
-def _loaded_nothing(context: AssetCheckExecutionContext, table: str) -> bool:
+def _loaded_nothing(latest: _LatestMaterializations, table: str) -> bool:
     """Whether the asset's latest materialization read no rows from its endpoint.
 
     Only then is a missing table expected. A table missing after a load that read rows means
     the warehouse changed under the asset (a new DuckDB file, another destination, a dropped
     schema), which the checks must report, not excuse.
     """
-    metadata = _latest_metadata(context.instance, table) or {}
-    rows_loaded = metadata.get(ROWS_LOADED)
+    rows_loaded = latest.metadata(table).get(ROWS_LOADED)
     return rows_loaded is not None and rows_loaded.value == 0
 
 
@@ -336,13 +354,12 @@ def _column_names(materialization_metadata: Mapping[str, Any]) -> list[str] | No
     return [c.name for c in schema.columns if not c.name.startswith(DLT_COLUMN_PREFIX)]
 
 
-def _check_schema(instance: DagsterInstance, table: str) -> AssetCheckResult:
+def _check_schema(latest: _LatestMaterializations, table: str) -> AssetCheckResult:
     """`schema_unchanged` on one table, from its two latest materializations."""
-    unavailable = _unavailable_reason(instance, table)
+    unavailable = _unavailable_reason(latest, table)
     if unavailable is not None:
         return _unavailable_result(SCHEMA_CHECK, table, unavailable)
-    records = instance.fetch_materializations(asset_key_for(table), limit=2).records
-    materializations = [r.asset_materialization for r in records if r.asset_materialization]
+    materializations = latest.of(table)
     if not materializations:
         return _result(
             SCHEMA_CHECK,
@@ -460,7 +477,10 @@ def _check_deletions(instance: DagsterInstance, table: str) -> AssetCheckResult:
 
 
 def _warehouse_results(
-    warehouse: WarehouseResource, context: AssetCheckExecutionContext, keys: list[AssetCheckKey]
+    warehouse: WarehouseResource,
+    context: AssetCheckExecutionContext,
+    keys: list[AssetCheckKey],
+    latest: _LatestMaterializations,
 ) -> Iterator[AssetCheckResult]:
     """The id and survey-id checks among `keys`, on one connection."""
     with warehouse.connect(context.log) as client:
@@ -468,12 +488,12 @@ def _warehouse_results(
         for key in keys:
             table = key.asset_key.path[-1]
             if key.name == ID_CHECK:
-                unavailable = _unavailable_reason(context.instance, table)
+                unavailable = _unavailable_reason(latest, table)
                 if table not in existing and unavailable is not None:
                     yield _unavailable_result(ID_CHECK, table, unavailable)
                 elif table in existing:
                     yield _check_ids(client, table)
-                elif _loaded_nothing(context, table):
+                elif _loaded_nothing(latest, table):
                     yield _empty_endpoint_result(ID_CHECK, table, table)
                 else:
                     yield _missing_table_result(ID_CHECK, table, table)
@@ -481,7 +501,7 @@ def _warehouse_results(
                 missing = [t for t in (_RESPONSES, _SURVEYS) if t not in existing]
                 if not missing:
                     yield _check_survey_ids(client)
-                elif _RESPONSES in missing and _loaded_nothing(context, _RESPONSES):
+                elif _RESPONSES in missing and _loaded_nothing(latest, _RESPONSES):
                     # No responses at all: none can point at an unknown survey.
                     yield _empty_endpoint_result(SURVEY_ID_CHECK, table, _RESPONSES)
                 else:
@@ -506,12 +526,13 @@ def raw_table_checks(
     selected = sorted(
         context.selected_asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)
     )
+    latest = _LatestMaterializations(context.instance)
     sql_keys = [key for key in selected if key.name not in INSTANCE_CHECKS]
     if sql_keys:
-        yield from _warehouse_results(warehouse, context, sql_keys)
+        yield from _warehouse_results(warehouse, context, sql_keys, latest)
     for key in selected:
         if key.name == SCHEMA_CHECK:
-            yield _check_schema(context.instance, key.asset_key.path[-1])
+            yield _check_schema(latest, key.asset_key.path[-1])
         elif key.name == DELETIONS_CHECK:
             yield _check_deletions(context.instance, key.asset_key.path[-1])
 
