@@ -48,11 +48,14 @@ def test_rounds_start_one_loader_later_each_time() -> None:
 def test_every_loader_loads_exactly_the_apis_rows() -> None:
     results = load.run(RESPONSES, set(load.SCENARIOS), page_size=100, repeat=1, keep=None)
 
-    # The incremental run follows the project's full load it builds on.
-    assert [m.name for m in results] == ["baseline", "project", "incremental", "floor"]
-    full = {m.rows for m in results if m.name != "incremental"}
+    # The incremental run follows the project's full load it builds on, and the no-op run on
+    # the same instance follows them.
+    names = ["baseline", "project", "incremental", "startup", "floor"]
+    assert [m.name for m in results] == names
+    full = {m.rows for m in results if m.name not in ("incremental", "startup")}
     assert len(full) == 1 and full.pop() > RESPONSES  # every table of every loader, checked
     assert {m.rows for m in results if m.name == "incremental"} == {RESPONSES // 100}
+    assert {m.rows for m in results if m.name == "startup"} == {0}
     assert all(m.seconds > 0 and m.peak_rss_mb > 0 for m in results)
     dlt_steps = [m.steps for m in results if m.name in ("baseline", "project", "incremental")]
     assert all(set(steps) == {"extract", "normalize", "load"} for steps in dlt_steps)
@@ -62,6 +65,8 @@ def test_every_loader_loads_exactly_the_apis_rows() -> None:
         (line,) = [line for line in verdicts if f": {top}/{bottom} worst" in line]
         assert f"(target <= {target}: " in line
     assert sum("peak RSS worst" in line for line in verdicts) == 2
+    (startup,) = [line for line in verdicts if ": startup/project worst" in line]
+    assert "incremental/project cannot go below it" in startup
 
 
 def test_the_floor_reads_every_endpoint_without_parsing_pages(tmp_path: Path) -> None:
