@@ -354,12 +354,12 @@ def _column_names(materialization_metadata: Mapping[str, Any]) -> list[str] | No
     return [c.name for c in schema.columns if not c.name.startswith(DLT_COLUMN_PREFIX)]
 
 
-def _check_schema(latest: _LatestMaterializations, table: str) -> AssetCheckResult:
+def _check_schema(materialized: _LatestMaterializations, table: str) -> AssetCheckResult:
     """`schema_unchanged` on one table, from its two latest materializations."""
-    unavailable = _unavailable_reason(latest, table)
+    unavailable = _unavailable_reason(materialized, table)
     if unavailable is not None:
         return _unavailable_result(SCHEMA_CHECK, table, unavailable)
-    materializations = latest.of(table)
+    materializations = materialized.of(table)
     if not materializations:
         return _result(
             SCHEMA_CHECK,
