@@ -29,7 +29,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api.releases import (
     DEFAULT_EDITION,
     DEFAULT_RELEASE,
@@ -96,8 +96,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _drop_responses() -> int:
-    from analytics_assets.resources import WarehouseResource
-    from analytics_assets.response_tables import drop_responses_tables
+    from analytics_assets.component.resources import WarehouseResource
+    from analytics_assets.formbricks.arrow import drop_responses_tables
 
     dropped = drop_responses_tables(WarehouseResource().build_pipeline())
     if not dropped:

@@ -10,15 +10,15 @@ Settings table lists every variable.
 from dagster import Definitions, EnvVar, in_process_executor
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.checks import build_freshness_checks, raw_table_checks
-from analytics_assets.environment import location_settings
-from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
-from analytics_assets.marts import analytics_automation_sensor, analytics_marts
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
-from analytics_assets.schedules import build_schedules
-from analytics_assets.sensors import build_new_responses_sensor
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.component.checks import build_freshness_checks, raw_table_checks
+from analytics_assets.config import location_settings
+from analytics_assets.component.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.component.analytics import analytics_automation_sensor, analytics_marts
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.component.schedules import build_schedules
+from analytics_assets.component.sensors import build_new_responses_sensor
 
 location = location_settings()
 freshness_checks, freshness_sensor = build_freshness_checks(location.freshness_hours)

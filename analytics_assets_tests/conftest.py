@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from dagster import ExecuteInProcessResult
 
-from analytics_assets import settings
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
 

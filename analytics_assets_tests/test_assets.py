@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, materialize
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
 from analytics_assets.definitions import defs
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
@@ -179,7 +179,7 @@ def test_asset_specs_keys_group_kinds_and_no_phantoms() -> None:
 def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
     sample_api: SampleApiServer, resources: dict, tmp_path: Path, bad_name: str
 ) -> None:
-    from analytics_assets.resources import WarehouseResource
+    from analytics_assets.component.resources import WarehouseResource
 
     resources["warehouse"] = WarehouseResource(duckdb_path=str(tmp_path / bad_name))
     result = materialize([analytics_api_assets], resources=resources, raise_on_error=False)
@@ -195,8 +195,8 @@ def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
 def test_page_size_and_request_budget_come_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, sample_api: SampleApiServer, resources: dict
 ) -> None:
-    from analytics_assets.errors import AnalyticsConfigurationError
-    from analytics_assets.resources import AnalyticsApiResource
+    from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+    from analytics_assets.component.resources import AnalyticsApiResource
 
     monkeypatch.setenv(settings.ENV_API_PAGE_SIZE, "1000")
     monkeypatch.setenv(settings.ENV_API_REQUESTS_PER_MINUTE, "0")

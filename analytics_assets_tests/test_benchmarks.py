@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from benchmarks import load
 from benchmarks.floor import ENDPOINTS
 

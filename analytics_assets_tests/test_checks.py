@@ -24,9 +24,9 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets, asset_key_for
-from analytics_assets.checks import (
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets, asset_key_for
+from analytics_assets.component.checks import (
     DELETIONS_CHECK,
     FRESHNESS_SENSOR_NAME,
     ID_CHECK,
@@ -36,8 +36,8 @@ from analytics_assets.checks import (
     build_freshness_checks,
     raw_table_checks,
 )
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, data_tables, table_ids
 from analytics_assets_tests.live import free_port, graphql, scrubbed_env, wait_for

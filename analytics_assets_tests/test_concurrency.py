@@ -14,8 +14,8 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, EventLogEntry
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
 from analytics_assets_tests.live import scrubbed_env, wait_for

@@ -20,14 +20,14 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.availability import Availability
-from analytics_assets.checks import DELETIONS_CHECK, raw_table_checks
-from analytics_assets.marts import analytics_marts
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.component.checks import DELETIONS_CHECK, raw_table_checks
+from analytics_assets.component.analytics import analytics_marts
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.source import build_source
+from analytics_assets.formbricks import build_source
 from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
@@ -275,7 +275,7 @@ def test_only_a_full_read_of_responses_keeps_their_ids(
     """The ids are what a deletion compares with; a sync reads a window and deletes no
     response, so it keeps none (a million of them would hold 100 MB to the end of the run)."""
     dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
-    availability = Availability(generation=settings.GENERATION_CURRENT)
+    ledger = RunLedger(generation=settings.GENERATION_CURRENT)
     pipeline = dlt.pipeline(
         pipeline_name="ids",
         destination=dlt.destinations.duckdb(str(tmp_path / "ids.duckdb")),
@@ -287,14 +287,14 @@ def test_only_a_full_read_of_responses_keeps_their_ids(
             server.base_url,
             TEST_API_KEY,
             responses_lookback_seconds=lookback_seconds,
-            availability=availability,
+            ledger=ledger,
         ).with_resources("surveys", "responses")
         pipeline.run(source, loader_file_format="parquet")
-    assert sorted(availability.seen["surveys"]) == api_ids(dataset, "surveys")
+    assert sorted(ledger.seen["surveys"]) == api_ids(dataset, "surveys")
     if lookback_seconds is None:
-        assert sorted(availability.seen["responses"]) == api_ids(dataset, "responses")
+        assert sorted(ledger.seen["responses"]) == api_ids(dataset, "responses")
     else:
-        assert "responses" not in availability.seen
+        assert "responses" not in ledger.seen
     assert len(table_ids(tmp_path / "ids.duckdb", "responses")) == 245
 
 

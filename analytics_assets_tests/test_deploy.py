@@ -35,7 +35,7 @@ from dagster import (
     materialize,
 )
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from analytics_assets_tests.live import free_port, scrubbed_env, skip_or_fail_in_ci
 
 REPO = Path(__file__).resolve().parents[1]

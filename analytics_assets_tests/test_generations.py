@@ -28,11 +28,11 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.checks import ID_CHECK, SCHEMA_CHECK, raw_table_checks
-from analytics_assets.marts import analytics_marts
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.component.checks import ID_CHECK, SCHEMA_CHECK, raw_table_checks
+from analytics_assets.component.analytics import analytics_marts
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import (
     CONTACTS_REFUSED_MESSAGE,
     LEGACY_PEOPLE_LIMIT,

@@ -7,10 +7,11 @@ import dlt
 import pytest
 from dagster import AssetKey, Definitions
 
-from analytics_assets import changes, settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
-from analytics_assets.resources import WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.warehouse import changes
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.component.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.component.resources import WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import query, table_ids
 

@@ -12,17 +12,17 @@ import pytest
 from dagster import AssetKey, ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets, asset_key_for
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets, asset_key_for
 from analytics_assets.definitions import defs
-from analytics_assets.marts import (
+from analytics_assets.component.analytics import (
     LIVE_VIEWS,
     MARTS_TABLES,
     SHARED_VIEWS,
     analytics_marts,
     marts_key,
 )
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, query
 from analytics_assets_tests.handmade import RECENT, handmade_dataset, question, response, survey

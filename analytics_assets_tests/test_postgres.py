@@ -17,9 +17,9 @@ import pytest
 from dagster import AssetSelection, DagsterInstance, Definitions, materialize
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.checks import (
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.component.checks import (
     DELETIONS_CHECK,
     ID_CHECK,
     RAW_TABLES,
@@ -27,9 +27,9 @@ from analytics_assets.checks import (
     SURVEY_ID_CHECK,
     raw_table_checks,
 )
-from analytics_assets.jobs import analytics_api_sync
-from analytics_assets.marts import MARTS_TABLES, analytics_marts
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.component.jobs import analytics_api_sync
+from analytics_assets.component.analytics import MARTS_TABLES, analytics_marts
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, orphans
 from analytics_assets_tests.handmade import (

@@ -40,12 +40,12 @@ import pytest
 from dagster import ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.budget import budget_limiter, close_limiter
-from analytics_assets.environment import destination_kind
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.formbricks.budget import budget_limiter, close_limiter
+from analytics_assets.config import destination_kind
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
     FIXED_NOW,

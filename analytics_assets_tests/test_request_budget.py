@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
-from analytics_assets.errors import AnalyticsApiError
-from analytics_assets.resources import AnalyticsApiResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets.formbricks.errors import AnalyticsApiError
+from analytics_assets.component.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, load_requests, table_ids
 
@@ -99,7 +99,7 @@ def test_a_429_that_never_ends_fails_saying_what_to_lower(
     )
     error = result.get_step_failure_events()[0].step_failure_data.error
     message = error.cause.message  # the step's own error, under Dagster's wrapper
-    assert message.startswith("analytics_assets.errors.AnalyticsLoadError: responses (GET ")
+    assert message.startswith("analytics_assets.formbricks.errors.AnalyticsLoadError: responses (GET ")
     assert "HTTP 429" in message
     assert "requests_per_minute" in message
 
@@ -107,7 +107,7 @@ def test_a_429_that_never_ends_fails_saying_what_to_lower(
 _WORKER = """
 import sys
 import threading
-from analytics_assets.resources import AnalyticsApiResource
+from analytics_assets.component.resources import AnalyticsApiResource
 api = AnalyticsApiResource(
     base_url=sys.argv[1], api_key=sys.argv[2], requests_per_minute=int(sys.argv[3]),
     request_budget_period_seconds=float(sys.argv[4]), request_budget_path=sys.argv[5],
@@ -194,7 +194,7 @@ def test_the_one_reach_into_pyrate_limiter_still_finds_its_leak_thread(
     it, this fails here instead of leaving threads behind silently."""
     from requests_ratelimiter import LimiterAdapter
 
-    from analytics_assets.budget import leak_thread
+    from analytics_assets.formbricks.budget import leak_thread
 
     api = _api(sample_api.base_url, tmp_path / "budget.sqlite", 100)
     with api.open_session(str(tmp_path)) as session:

@@ -17,9 +17,9 @@ import dlt
 import duckdb
 import pytest
 
-from analytics_assets import settings
-from analytics_assets.availability import Availability
-from analytics_assets.response_tables import (
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.formbricks.arrow import (
     ResponseTables,
     arrow_file_format,
     delete_replaced_nested_rows,
@@ -27,7 +27,7 @@ from analytics_assets.response_tables import (
     tables_made_by_rows,
 )
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.source import build_source
+from analytics_assets.formbricks import build_source
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 from analytics_assets_tests.live import import_or_skip_outside_ci
 
@@ -152,7 +152,7 @@ def _load(warehouse: Warehouse, server: SampleApiServer, *, lookback_seconds: fl
             server.base_url,
             TEST_API_KEY,
             responses_lookback_seconds=lookback_seconds,
-            availability=Availability(generation=generation),
+            ledger=RunLedger(generation=generation),
             responses_as_arrow=as_arrow,
             # Batches smaller than the sample (450 responses, pages of 100), so a batch ends in
             # the middle of a page and fields appear in one batch and not in the next.
@@ -340,8 +340,8 @@ def test_a_warehouse_the_row_path_made_keeps_loading_through_it_and_says_how_to_
     from dagster import DagsterInstance, materialize
     from dagster_dlt import DagsterDltResource
 
-    from analytics_assets.assets import analytics_api_assets
-    from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+    from analytics_assets.component.ingestion import analytics_api_assets
+    from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 
     dataset = SampleDataset.generate(seed=3, responses=260, now=FIXED_NOW)
     warehouse = WarehouseResource(
@@ -503,10 +503,10 @@ def test_nested_rows_left_by_a_run_that_died_before_deleting_them_count_nowhere(
     from dagster import materialize
     from dagster_dlt import DagsterDltResource
 
-    import analytics_assets.assets as assets_module
-    from analytics_assets.assets import analytics_api_assets
-    from analytics_assets.marts import analytics_marts
-    from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+    import analytics_assets.component.ingestion as assets_module
+    from analytics_assets.component.ingestion import analytics_api_assets
+    from analytics_assets.component.analytics import analytics_marts
+    from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 
     dataset = SampleDataset.generate(seed=9, responses=300, now=FIXED_NOW)
     path = tmp_path / "warehouse.duckdb"

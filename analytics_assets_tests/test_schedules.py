@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import pytest
 from dagster import DefaultScheduleStatus, ScheduleDefinition, build_schedule_context
 
-from analytics_assets.assets import IngestionConfig, analytics_api_assets
+from analytics_assets.component.ingestion import IngestionConfig, analytics_api_assets
 from analytics_assets.definitions import defs
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.schedules import build_schedules
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.schedules import build_schedules
 from analytics_assets_tests.live import DefinitionsImport
 
 SYNC = "analytics_api_sync_schedule"

@@ -59,10 +59,10 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
 from analytics_assets.definitions import defs
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW
 from analytics_assets_tests.live import scrubbed_env

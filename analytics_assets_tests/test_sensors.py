@@ -28,11 +28,11 @@ from dagster import (
     build_sensor_context,
 )
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from analytics_assets.definitions import defs
-from analytics_assets.resources import AnalyticsApiResource
+from analytics_assets.component.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.sensors import build_new_responses_sensor
+from analytics_assets.component.sensors import build_new_responses_sensor
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 from analytics_assets_tests.live import DefinitionsImport
 

@@ -57,7 +57,7 @@ import duckdb
 import psutil
 import requests
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from benchmarks.floor import ENDPOINTS, PAGED
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from dagster import EnvVar
 
-from analytics_assets import settings
-from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 
 _DESTINATION_NAME = re.compile(r"[a-z0-9_.]+")
 

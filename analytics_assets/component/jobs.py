@@ -2,8 +2,8 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from analytics_assets import settings
-from analytics_assets.assets import analytics_api_assets
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import analytics_api_assets
 
 INGESTION_ASSETS = AssetSelection.assets(analytics_api_assets)
 

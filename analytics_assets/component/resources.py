@@ -30,15 +30,15 @@ from filelock import Timeout as LockTimeout
 from pydantic import Field
 from requests import Session
 
-from analytics_assets import settings
-from analytics_assets.availability import Availability
-from analytics_assets.budget import RequestBudget
-from analytics_assets.contacts import AttributeKeys
-from analytics_assets.environment import dagster_home, is_destination_name, run_setting
-from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
-from analytics_assets.generations import parse_generation_setting
-from analytics_assets.http_session import build_retrying_session, close_session
-from analytics_assets.source import build_source
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.formbricks.budget import RequestBudget
+from analytics_assets.formbricks.contacts import AttributeKeys
+from analytics_assets.config import dagster_home, is_destination_name, run_setting
+from analytics_assets.formbricks.errors import AnalyticsApiError, AnalyticsConfigurationError
+from analytics_assets.formbricks.generations import parse_generation_setting
+from analytics_assets.formbricks.client import build_retrying_session, close_session
+from analytics_assets.formbricks import build_source
 
 __all__ = ["AnalyticsApiResource", "WarehouseResource"]
 
@@ -268,7 +268,7 @@ class AnalyticsApiResource(ConfigurableResource):
         session: Session,
         *,
         full_refresh: bool = False,
-        availability: Availability | None = None,
+        ledger: RunLedger | None = None,
         attribute_keys: AttributeKeys | None = None,
         responses_as_arrow: bool = True,
     ) -> DltSource:
@@ -277,7 +277,7 @@ class AnalyticsApiResource(ConfigurableResource):
         Args:
             session: From `open_session`.
             full_refresh: Read every response instead of the incremental window.
-            availability: The run's ledger; its `generation` picks the endpoints (default: the
+            ledger: The run's ledger; its `generation` picks the endpoints (default: the
                 current generation).
             attribute_keys: The attribute keys the generation probe fetched, if it did.
             responses_as_arrow: Build the responses tables as Arrow (`response_tables.py`);
@@ -297,7 +297,7 @@ class AnalyticsApiResource(ConfigurableResource):
             responses_lookback_seconds=(
                 None if full_refresh else self.responses_lookback_hours * 3600
             ),
-            availability=availability,
+            ledger=ledger,
             attribute_keys=attribute_keys,
             responses_as_arrow=responses_as_arrow,
         )

@@ -52,8 +52,8 @@ from dagster import (
 )
 from dlt.destinations.sql_client import SqlClientBase
 
-from analytics_assets import settings
-from analytics_assets.assets import (
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import (
     AVAILABLE,
     COMPLETE_READ,
     DELETIONS_WITHHELD,
@@ -63,9 +63,9 @@ from analytics_assets.assets import (
     UNAVAILABLE_REASON,
     asset_key_for,
 )
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.queries import columns_by_table, rows
-from analytics_assets.resources import WarehouseResource
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.warehouse.queries import columns_by_table, rows
+from analytics_assets.component.resources import WarehouseResource
 
 __all__ = [
     "FRESHNESS_SENSOR_NAME",

@@ -1,11 +1,12 @@
-"""Which endpoints this server and key offer in one run, and what a refusal means.
+"""The run's ledger: which endpoints this server and key offered, the ids read, and what a
+refusal means.
 
 A Formbricks server does not offer every endpoint to every key: the community edition refuses
 the contacts endpoints (403), Formbricks 5 has no route for the old people path (an HTML 404),
 and a key may lack access to something. One refused endpoint must not take the others down, so
 each endpoint's response hook (`EndpointGuard`) records a 403 or 404 here and lets the run go
 on without that endpoint, except where nothing useful can be built without it or where the
-answer says the settings are wrong. `Availability.refuse` holds those rules in one place:
+answer says the settings are wrong. `RunLedger.refuse` holds those rules in one place:
 
 - surveys or responses refused: the run fails (nothing useful without them);
 - a 404 before anything answered, on surveys (which every Formbricks version serves): the base
@@ -32,9 +33,9 @@ from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
 from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
 from requests import Response
 
-from analytics_assets import settings
-from analytics_assets.envelope import check_envelope
-from analytics_assets.errors import (
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.envelope import check_envelope
+from analytics_assets.formbricks.errors import (
     AnalyticsApiError,
     ApiGenerationError,
     EndpointUnavailableError,
@@ -110,8 +111,9 @@ def _server_message(response: Response) -> tuple[str, bool]:
 
 
 @dataclass
-class Availability:
-    """What the API answered in one run: the paths that answered, and the refusals.
+class RunLedger:
+    """The ledger of one run: the paths that answered, the refusals, and the ids each resource
+    yielded. It is made by the asset and handed to every part of the source that records into it.
 
     Attributes:
         generation: The API generation the run reads (`legacy` or `current`).
@@ -245,31 +247,31 @@ class EndpointGuard:
     """The response hook of one endpoint: the envelope check, and what a 403 or 404 means.
 
     A refusal the run can go on without raises dlt's `IgnoreResponseException`, so the resource
-    yields nothing; one it cannot raises the error `Availability.refuse` chose. Statuses the
+    yields nothing; one it cannot raises the error `RunLedger.refuse` chose. Statuses the
     retry policy handles (429, 5xx) and other errors pass through untouched.
     """
 
     def __init__(
         self,
         resource: str,
-        availability: Availability,
+        ledger: RunLedger,
         check_records: RecordCheck | None = None,
     ) -> None:
         """Args:
         resource: The resource whose requests this hook sees.
-        availability: The run's ledger.
+        ledger: The run's ledger.
         check_records: Called with each accepted page's records; raises on records that
             belong to the other API generation.
         """
         self.resource = resource
-        self.availability = availability
+        self.ledger = ledger
         self.check_records = check_records
         self.refusal: Refusal | None = None
 
     def __call__(self, response: Response, *args: Any, **kwargs: Any) -> Response:
         if response.status_code in settings.REFUSAL_STATUSES:
             self.refusal = Refusal.from_response(self.resource, response)
-            error = self.availability.refuse(self.refusal)
+            error = self.ledger.refuse(self.refusal)
             if error is not None:
                 raise error
             raise IgnoreResponseException
@@ -279,7 +281,7 @@ class EndpointGuard:
         check_envelope(response)
         if self.check_records is not None:
             self.check_records(response.json()[settings.DATA_SELECTOR])
-        self.availability.record_answer(urlsplit(response.url).path)
+        self.ledger.record_answer(urlsplit(response.url).path)
         return response
 
 
@@ -305,11 +307,11 @@ def fetch_records(
     return guard.refusal if guard.refusal is not None else records
 
 
-def refusal_for(resource: str, refusal: Refusal, availability: Availability) -> Refusal:
+def refusal_for(resource: str, refusal: Refusal, ledger: RunLedger) -> Refusal:
     """Record, for `resource`, a refusal another request of this run already met; raise if the
     rules say the run cannot go on."""
     own = replace(refusal, resource=resource)
-    error = availability.refuse(own)
+    error = ledger.refuse(own)
     if error is not None:
         raise error
     return own

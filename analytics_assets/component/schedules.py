@@ -7,9 +7,9 @@ Both start stopped, as Dagster's schedules do by default: switch them on in the 
 
 from dagster import DagsterInvalidDefinitionError, DefaultScheduleStatus, ScheduleDefinition
 
-from analytics_assets import settings
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.jobs import analytics_api_full_refresh, analytics_api_sync
 
 
 def _schedule(name: str, cron: str, setting: str, **kwargs: object) -> ScheduleDefinition:

@@ -11,7 +11,7 @@ Before loading, a run finds out which generation of the Formbricks API the serve
 (`generations.py`, one request) unless `ANALYTICS_API_GENERATION` pins it, and every
 materialization records it as `api_generation`. An endpoint the server or key does not offer
 (the community edition's contacts, say) is materialized with no rows, `available: false` and
-the server's reason, and a warning in the run log (`availability.py`).
+the server's reason, and a warning in the run log (`ledger.py`).
 """
 
 from collections.abc import Iterator
@@ -33,28 +33,28 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt import Pipeline
 from pydantic import Field
 
-from analytics_assets import settings
-from analytics_assets.availability import Availability, Refusal
-from analytics_assets.changes import TableChanges, changes_after_load, snapshot_before_load
-from analytics_assets.contacts import AttributeKeys
-from analytics_assets.deletions import (
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.ledger import RunLedger, Refusal
+from analytics_assets.warehouse.changes import TableChanges, changes_after_load, snapshot_before_load
+from analytics_assets.formbricks.contacts import AttributeKeys
+from analytics_assets.warehouse.deletions import (
     VERIFY_LIMIT,
     TableDeletions,
     apply_deletions,
     plan_deletions,
     responses_still_there,
 )
-from analytics_assets.environment import destination_kind
-from analytics_assets.errors import AnalyticsLoadError, explain_load_failure
-from analytics_assets.generations import detect_generation
-from analytics_assets.metadata import table_metadata
-from analytics_assets.resources import AnalyticsApiResource, WarehouseResource
-from analytics_assets.response_tables import (
+from analytics_assets.config import destination_kind
+from analytics_assets.formbricks.errors import AnalyticsLoadError, explain_load_failure
+from analytics_assets.formbricks.generations import detect_generation
+from analytics_assets.component.metadata import table_metadata
+from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks.arrow import (
     arrow_file_format,
     delete_replaced_nested_rows,
     tables_made_by_rows,
 )
-from analytics_assets.source import build_source
+from analytics_assets.formbricks import build_source
 
 # Placeholders for the import-time source: never sent anywhere, since that source is only
 # read for its resource names and hints.
@@ -180,7 +180,7 @@ def _warn_refused(context: AssetExecutionContext, refusals: dict[str, Refusal]) 
 def _detect(
     context: AssetExecutionContext,
     client: Any,
-    availability: Availability,
+    ledger: RunLedger,
     attribute_keys: AttributeKeys,
     analytics_api: AnalyticsApiResource,
     table_names: list[str],
@@ -192,23 +192,23 @@ def _detect(
     must not take down a run of the other four, whose endpoints are the same on both.
     """
     try:
-        availability.generation = detect_generation(client, availability, attribute_keys)
+        ledger.generation = detect_generation(client, ledger, attribute_keys)
     except Exception as error:
-        explained = _explained(error, analytics_api, availability.generation)
+        explained = _explained(error, analytics_api, ledger.generation)
         needed = set(table_names) & set(GENERATION_SPECIFIC)
         if needed or _rejected_key(error):
             if explained is error:
                 raise
             raise explained from error
-        availability.generation_known = False
+        ledger.generation_known = False
         context.log.warning(
             f"Could not tell the API's generation ({explained}). The selected endpoints are the "
             "same on every generation, so the run goes on; api_generation is recorded as unknown."
         )
         return
     context.log.info(
-        f"The API is {settings.GENERATION_LABELS[availability.generation]} "
-        f"(api_generation {availability.generation}, detected)."
+        f"The API is {settings.GENERATION_LABELS[ledger.generation]} "
+        f"(api_generation {ledger.generation}, detected)."
     )
 
 
@@ -230,16 +230,16 @@ def _rejected_key(error: BaseException) -> bool:
     return False
 
 
-def _generation_metadata(availability: Availability, resource: str) -> dict[str, Any]:
-    """`api_generation` and what this endpoint's availability was, for one materialization."""
-    refusal = availability.refused_resources().get(resource)
-    generation = availability.generation if availability.generation_known else "unknown"
+def _generation_metadata(ledger: RunLedger, resource: str) -> dict[str, Any]:
+    """`api_generation` and whether this endpoint was available, for one materialization."""
+    refusal = ledger.refused_resources().get(resource)
+    generation = ledger.generation if ledger.generation_known else "unknown"
     metadata: dict[str, Any] = {
         "api_generation": MetadataValue.text(generation),
         "api_generation_source": MetadataValue.text(
-            f"pinned ({settings.ENV_API_GENERATION})" if availability.pinned else "detected"
+            f"pinned ({settings.ENV_API_GENERATION})" if ledger.pinned else "detected"
         ),
-        "endpoint": MetadataValue.text(settings.endpoint_paths(availability.generation)[resource]),
+        "endpoint": MetadataValue.text(settings.endpoint_paths(ledger.generation)[resource]),
         AVAILABLE: MetadataValue.bool(refusal is None),
     }
     if refusal is not None:
@@ -250,18 +250,18 @@ def _generation_metadata(availability: Availability, resource: str) -> dict[str,
 
 
 def _rows_read(
-    table: str, availability: Availability, normalized: dict[str, int], config: IngestionConfig
+    table: str, ledger: RunLedger, normalized: dict[str, int], config: IngestionConfig
 ) -> int:
     """Rows read and merged: distinct ids where every row read is merged (a re-read tie group
     counts twice in dlt's figures), else dlt's count (an incremental sync's cursor filters the
     rows of the last page before they are merged)."""
-    if table in availability.seen and (config.full_refresh or table != settings.PAGED_RESOURCE):
-        return len(availability.seen[table])
+    if table in ledger.seen and (config.full_refresh or table != settings.PAGED_RESOURCE):
+        return len(ledger.seen[table])
     return normalized.get(table, 0)
 
 
 def _complete_reads(
-    availability: Availability, table_names: list[str], full_refresh: bool
+    ledger: RunLedger, table_names: list[str], full_refresh: bool
 ) -> list[str]:
     """Tables whose read in this (successful) run returned every row the API has.
 
@@ -269,15 +269,15 @@ def _complete_reads(
     window), and not Formbricks 2.7's people when it returned its cap of 30 (it pages no further,
     in no set order, so a person missing from those 30 may well exist).
     """
-    refused = availability.refused_resources()
+    refused = ledger.refused_resources()
     complete = []
     for table in table_names:
         if table in refused or (table == settings.PAGED_RESOURCE and not full_refresh):
             continue
         if (
             table == "identified_peoples"
-            and availability.generation == settings.GENERATION_LEGACY
-            and len(availability.seen.get(table, ())) >= settings.LEGACY_PEOPLE_LIMIT
+            and ledger.generation == settings.GENERATION_LEGACY
+            and len(ledger.seen.get(table, ())) >= settings.LEGACY_PEOPLE_LIMIT
         ):
             continue
         complete.append(table)
@@ -311,7 +311,7 @@ def _delete_what_left(
     context: AssetExecutionContext,
     pipeline: Pipeline,
     client: Any,
-    availability: Availability,
+    ledger: RunLedger,
     held_before: dict[str, set[str]],
     table_names: list[str],
     config: IngestionConfig,
@@ -321,8 +321,8 @@ def _delete_what_left(
     mode = warehouse.resolved_deletions()
     plans = plan_deletions(
         pipeline,
-        availability.seen,
-        _complete_reads(availability, table_names, config.full_refresh),
+        ledger.seen,
+        _complete_reads(ledger, table_names, config.full_refresh),
         held_before,
         mode=mode,
         confirmed=config.confirm_deletions,
@@ -435,7 +435,7 @@ def analytics_api_assets(
             "created_at",
             timedelta(hours=analytics_api.responses_lookback_hours),
         )
-    availability = Availability(
+    ledger = RunLedger(
         generation=settings.GENERATION_CURRENT if setting == settings.GENERATION_AUTO else setting,
         setting=setting,
     )
@@ -454,16 +454,16 @@ def analytics_api_assets(
         ),
     ):
         client = analytics_api.rest_client(session)
-        attribute_keys = AttributeKeys(client, availability)
+        attribute_keys = AttributeKeys(client, ledger)
         if setting == settings.GENERATION_AUTO:
-            _detect(context, client, availability, attribute_keys, analytics_api, table_names)
+            _detect(context, client, ledger, attribute_keys, analytics_api, table_names)
         as_arrow = _responses_as_arrow(
             context, pipeline, table_names, warehouse.resolved_loader_file_format()
         )
         source = analytics_api.build_source(
             session,
             full_refresh=config.full_refresh,
-            availability=availability,
+            ledger=ledger,
             attribute_keys=attribute_keys,
             responses_as_arrow=as_arrow,
         )
@@ -479,14 +479,14 @@ def analytics_api_assets(
                 )
             )
         except Exception as error:
-            explained = _explained(error, analytics_api, availability.generation)
+            explained = _explained(error, analytics_api, ledger.generation)
             if explained is error:
                 raise
             raise explained from error
-        failure = availability.error_after_run()
+        failure = ledger.error_after_run()
         if failure is not None:
             raise AnalyticsLoadError(f"{failure} {NOTHING_LOST}")
-        held = availability.held.get(settings.PAGED_RESOURCE, 0)
+        held = ledger.held.get(settings.PAGED_RESOURCE, 0)
         if held:
             # Never expected: the batching step writes its last batch when the read ends.
             raise AnalyticsLoadError(
@@ -498,11 +498,11 @@ def analytics_api_assets(
         changes = changes_after_load(pipeline, before, load_ids)
         held_before = {table: set(versions.updated_at) for table, versions in before.items()}
         deletions = _delete_what_left(
-            context, pipeline, client, availability, held_before, table_names, config, warehouse
+            context, pipeline, client, ledger, held_before, table_names, config, warehouse
         )
         if as_arrow:
             delete_replaced_nested_rows(pipeline)
-    _warn_refused(context, availability.refused_resources())
+    _warn_refused(context, ledger.refused_resources())
     for result in results:
         table_name = result.asset_key.path[-1]
         table_changes = changes[table_name]
@@ -512,9 +512,9 @@ def analytics_api_assets(
         metadata = {
             **(result.metadata or {}),
             **_load_metadata(
-                table_name, table_changes, _rows_read(table_name, availability, rows_read, config)
+                table_name, table_changes, _rows_read(table_name, ledger, rows_read, config)
             ),
-            **_generation_metadata(availability, table_name),
+            **_generation_metadata(ledger, table_name),
             **_deletion_metadata(deletions.get(table_name)),
         }
         if table_name == settings.PAGED_RESOURCE:
@@ -526,7 +526,7 @@ def analytics_api_assets(
                 )
         if (
             table_name == "identified_peoples"
-            and availability.generation == settings.GENERATION_LEGACY
+            and ledger.generation == settings.GENERATION_LEGACY
             and rows_read.get(table_name, 0) == settings.LEGACY_PEOPLE_LIMIT
         ):
             # Formbricks 2.7 returns at most 30 people and offers no way to page past them.

@@ -38,8 +38,8 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
-from analytics_assets import settings
-from analytics_assets.columns import DELETED_AT
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.columns import DELETED_AT
 
 # Ids per UPDATE statement in flag mode (a parameter list, well under every database's limit).
 FLAG_BATCH = 500

@@ -13,15 +13,15 @@ path that answers proves nothing, and detection asks a path only the current gen
   serves) tells the two apart.
 
 One request per run in `auto` mode; none when `ANALYTICS_API_GENERATION` pins `legacy` or
-`current`, in which case answers that contradict the pin fail the run (`availability.py`).
+`current`, in which case answers that contradict the pin fail the run (`ledger.py`).
 """
 
 from dlt.sources.helpers.rest_client import RESTClient
 
-from analytics_assets import settings
-from analytics_assets.availability import Availability, EndpointGuard, Refusal, fetch_records
-from analytics_assets.contacts import AttributeKeys
-from analytics_assets.errors import AnalyticsConfigurationError
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.ledger import RunLedger, EndpointGuard, Refusal, fetch_records
+from analytics_assets.formbricks.contacts import AttributeKeys
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 
 
 def parse_generation_setting(value: str | None) -> str:
@@ -36,7 +36,7 @@ def parse_generation_setting(value: str | None) -> str:
 
 
 def detect_generation(
-    client: RESTClient, availability: Availability, attribute_keys: AttributeKeys
+    client: RESTClient, ledger: RunLedger, attribute_keys: AttributeKeys
 ) -> str:
     """Ask the probe path once and return `legacy` or `current`.
 
@@ -46,7 +46,7 @@ def detect_generation(
     Raises:
         requests.HTTPError: The probe failed for another reason (401, or 5xx after retries).
     """
-    guard = EndpointGuard(resource=None, availability=availability)  # type: ignore[arg-type]
+    guard = EndpointGuard(resource=None, ledger=ledger)  # type: ignore[arg-type]
     answer = fetch_records(client, settings.GENERATION_PROBE_PATH, guard)
     if isinstance(answer, Refusal) and (answer.status == 404 or not answer.from_api):
         # No such route; or a 403 that is not the API's own (a proxy refusing a path it does

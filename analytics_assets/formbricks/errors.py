@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 
 
 class AnalyticsConfigurationError(ValueError):

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import orjson
 from requests import Response
 
-from analytics_assets import settings
-from analytics_assets.errors import AnalyticsApiError
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.errors import AnalyticsApiError
 
 
 def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:

@@ -39,19 +39,19 @@ from dagster import (
     multi_asset,
 )
 
-from analytics_assets import settings
-from analytics_assets.assets import asset_key_for
-from analytics_assets.columns import DELETED_AT
-from analytics_assets.environment import destination_kind
-from analytics_assets.errors import AnalyticsConfigurationError
-from analytics_assets.metadata import table_metadata
-from analytics_assets.queries import columns_by_table as read_columns
-from analytics_assets.queries import scalar
-from analytics_assets.resources import WarehouseResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import asset_key_for
+from analytics_assets.formbricks.columns import DELETED_AT
+from analytics_assets.config import destination_kind
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.metadata import table_metadata
+from analytics_assets.warehouse.queries import columns_by_table as read_columns
+from analytics_assets.warehouse.queries import scalar
+from analytics_assets.component.resources import WarehouseResource
 
 RAW = settings.DATASET_NAME
 MARTS = settings.MARTS_DATASET_NAME
-SQL_DIR = Path(__file__).parent / "sql"
+SQL_DIR = Path(__file__).parents[1] / "warehouse" / "sql"
 
 
 def sql_file(name: str) -> str:

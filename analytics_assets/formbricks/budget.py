@@ -13,7 +13,7 @@ from pathlib import Path
 from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
 from requests_ratelimiter.buckets import HostBucketFactory
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 
 # Longest wait for the budget's leak thread to stop (it wakes every 0.3 s).
 LEAK_THREAD_JOIN_SECONDS = 5.0

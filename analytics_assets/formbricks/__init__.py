@@ -6,7 +6,7 @@ server speaks (`generations.py`): on Formbricks 3.0 and later, people and attrib
 from the contacts endpoints (`contacts.py`). The parts it assembles each have a module of their
 own: paging (`paging.py`), the HTTP session with the retry policy and the request budget
 (`http_session.py`, `budget.py`), each endpoint's response hook with the envelope check and
-what a 403 or 404 means (`availability.py`, `envelope.py`), the answers' long form
+what a 403 or 404 means (`ledger.py`, `envelope.py`), the answers' long form
 (`answers.py`), and the constants and declared columns (`settings.py`, `columns.py`).
 """
 
@@ -25,18 +25,18 @@ from dlt.sources.rest_api.typing import (
 )
 from requests import Session
 
-from analytics_assets import settings
-from analytics_assets.answers import drop_null_objects, with_answers
-from analytics_assets.availability import Availability, EndpointGuard
-from analytics_assets.columns import answers_table_hints, survey_questions_hints, table_columns
-from analytics_assets.contacts import (
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.answers import drop_null_objects, with_answers
+from analytics_assets.formbricks.ledger import RunLedger, EndpointGuard
+from analytics_assets.formbricks.columns import answers_table_hints, survey_questions_hints, table_columns
+from analytics_assets.formbricks.contacts import (
     AttributeKeys,
     attribute_classes_resource,
     identified_peoples_resource,
 )
-from analytics_assets.http_session import build_retrying_session
-from analytics_assets.paging import NewestFirstPaginator, ReadProgress
-from analytics_assets.response_tables import (
+from analytics_assets.formbricks.client import build_retrying_session
+from analytics_assets.formbricks.paging import NewestFirstPaginator, ReadProgress
+from analytics_assets.formbricks.arrow import (
     ResponseBatches,
     ResponseTables,
     declare_nested_tables,
@@ -88,7 +88,7 @@ def _endpoint_resource(
     if name != settings.PAGED_RESOURCE or responses_lookback_seconds is None:
         # The ids a complete read returned, for deletions. An incremental read of responses is
         # never complete (it reads a window), so it keeps none: a million ids are 100 MB.
-        steps.append({"map": guard.availability.id_recorder(name)})
+        steps.append({"map": guard.ledger.id_recorder(name)})
     if name != settings.PAGED_RESOURCE:
         steps.insert(0, {"map": drop_null_objects})
     elif not responses_as_arrow:
@@ -101,13 +101,13 @@ def _endpoint_resource(
     }
 
 
-def _legacy_people_check(availability: Availability) -> Any:
+def _legacy_people_check(ledger: RunLedger) -> Any:
     """Records of `/people` must be people: 3.x and 4.x answer the old path with contacts."""
 
     def check(records: list[dict[str, Any]]) -> None:
         # A 2.x person always has `attributes`; contacts never do (3.8 to 3.15 kept `userId`).
         if records and not any("attributes" in r for r in records):
-            raise availability.mismatched_records(
+            raise ledger.mismatched_records(
                 "identified_peoples",
                 settings.LEGACY_ENDPOINT_PATHS["identified_peoples"],
                 "contacts (records without `attributes`)",
@@ -116,12 +116,12 @@ def _legacy_people_check(availability: Availability) -> Any:
     return check
 
 
-def _legacy_attribute_classes_check(availability: Availability) -> Any:
+def _legacy_attribute_classes_check(ledger: RunLedger) -> Any:
     """Records of `/attribute-classes` must be attribute classes, not 3.x attribute keys."""
 
     def check(records: list[dict[str, Any]]) -> None:
         if records and all("key" in r and "isUnique" in r for r in records):
-            raise availability.mismatched_records(
+            raise ledger.mismatched_records(
                 "attribute_classes",
                 settings.LEGACY_ENDPOINT_PATHS["attribute_classes"],
                 "contact attribute keys (records with `key` and `isUnique`)",
@@ -137,7 +137,7 @@ def build_source(
     session: Session | None = None,
     page_size: int = settings.DEFAULT_PAGE_SIZE,
     responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
-    availability: Availability | None = None,
+    ledger: RunLedger | None = None,
     attribute_keys: AttributeKeys | None = None,
     responses_as_arrow: bool = True,
     arrow_batch_responses: int = settings.RESPONSES_ARROW_BATCH,
@@ -152,7 +152,7 @@ def build_source(
         page_size: Responses per page (`limit`).
         responses_lookback_seconds: Load responses incrementally, re-reading this many seconds
             behind the newest `createdAt` already loaded. None reads every response (full refresh).
-        availability: The run's ledger of what the API answered; its `generation` picks the
+        ledger: The run's ledger of what the API answered; its `generation` picks the
             endpoints. None: a fresh one for the current generation.
         attribute_keys: The run's attribute keys (current generation), possibly already fetched
             by the generation probe. None: fetched when needed.
@@ -165,12 +165,12 @@ def build_source(
         A `rest_api_source` named `analytics_api` with one resource per endpoint.
     """
     session = session if session is not None else build_retrying_session()
-    availability = availability or Availability(generation=settings.GENERATION_CURRENT)
-    current = availability.generation == settings.GENERATION_CURRENT
-    paths = settings.endpoint_paths(availability.generation)
+    ledger = ledger or RunLedger(generation=settings.GENERATION_CURRENT)
+    current = ledger.generation == settings.GENERATION_CURRENT
+    paths = settings.endpoint_paths(ledger.generation)
     checks = {
-        "identified_peoples": _legacy_people_check(availability),
-        "attribute_classes": _legacy_attribute_classes_check(availability),
+        "identified_peoples": _legacy_people_check(ledger),
+        "attribute_classes": _legacy_attribute_classes_check(ledger),
     }
     resources: list[Any] = []
     progress = ReadProgress()
@@ -180,18 +180,18 @@ def build_source(
             auth=APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header"),
             session=session,
         )
-        keys = attribute_keys or AttributeKeys(client, availability)
+        keys = attribute_keys or AttributeKeys(client, ledger)
         contacts = {
             "attribute_classes": attribute_classes_resource(keys),
-            "identified_peoples": identified_peoples_resource(client, keys, availability),
+            "identified_peoples": identified_peoples_resource(client, keys, ledger),
         }
         for name, resource in contacts.items():
-            resource.add_map(availability.id_recorder(name))
+            resource.add_map(ledger.id_recorder(name))
     for name in settings.RESOURCES:
         if current and name in contacts:
             resources.append(contacts[name])
             continue
-        guard = EndpointGuard(name, availability, None if current else checks.get(name))
+        guard = EndpointGuard(name, ledger, None if current else checks.get(name))
         resources.append(
             _endpoint_resource(
                 name,
@@ -225,7 +225,7 @@ def build_source(
     if responses_as_arrow:
         # Batches before dlt's incremental step, Arrow after it: it must see the records
         # (placement affinity).
-        responses.add_step(ResponseBatches(progress, availability, arrow_batch_responses))
+        responses.add_step(ResponseBatches(progress, ledger, arrow_batch_responses))
         responses.add_step(ResponseTables())
         declare_nested_tables(responses)
     else:

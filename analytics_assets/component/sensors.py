@@ -19,10 +19,10 @@ from dagster import (
     sensor,
 )
 
-from analytics_assets import settings
-from analytics_assets.assets import asset_key_for, instance_directory
-from analytics_assets.errors import AnalyticsApiError, AnalyticsConfigurationError
-from analytics_assets.resources import AnalyticsApiResource
+from analytics_assets.formbricks import settings
+from analytics_assets.component.ingestion import asset_key_for, instance_directory
+from analytics_assets.formbricks.errors import AnalyticsApiError, AnalyticsConfigurationError
+from analytics_assets.component.resources import AnalyticsApiResource
 
 RESPONSES_AND_DOWNSTREAM = AssetSelection.assets(
     asset_key_for(settings.PAGED_RESOURCE)

@@ -16,8 +16,8 @@ from requests.adapters import HTTPAdapter
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 from requests_ratelimiter import LimiterAdapter
 
-from analytics_assets import settings
-from analytics_assets.budget import RequestBudget, budget_limiter, close_limiter
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.budget import RequestBudget, budget_limiter, close_limiter
 
 
 class _RateLimitWindowMixin:

@@ -24,15 +24,15 @@ import dlt
 from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 
-from analytics_assets import settings
-from analytics_assets.availability import (
-    Availability,
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.ledger import (
+    RunLedger,
     EndpointGuard,
     Refusal,
     fetch_records,
     refusal_for,
 )
-from analytics_assets.columns import table_columns
+from analytics_assets.formbricks.columns import table_columns
 
 USER_ID_KEY = "userId"
 
@@ -44,9 +44,9 @@ class AttributeKeys:
     that need them share that answer.
     """
 
-    def __init__(self, client: RESTClient, availability: Availability) -> None:
+    def __init__(self, client: RESTClient, ledger: RunLedger) -> None:
         self._client = client
-        self._availability = availability
+        self._ledger = ledger
         self._answer: list[dict[str, Any]] | Refusal | None = None
 
     def remember(self, answer: list[dict[str, Any]] | Refusal) -> None:
@@ -56,12 +56,12 @@ class AttributeKeys:
     def for_resource(self, resource: str) -> list[dict[str, Any]] | Refusal:
         """The keys, or the refusal, recorded as `resource`'s if it is one."""
         if self._answer is None:
-            guard = EndpointGuard(resource, self._availability)
+            guard = EndpointGuard(resource, self._ledger)
             self._answer = fetch_records(self._client, settings.CONTACT_ATTRIBUTE_KEYS_PATH, guard)
             return self._answer
         if isinstance(self._answer, Refusal):
             if self._answer.resource != resource:
-                return refusal_for(resource, self._answer, self._availability)
+                return refusal_for(resource, self._answer, self._ledger)
         return self._answer
 
 
@@ -127,7 +127,7 @@ def attribute_classes_resource(keys: AttributeKeys) -> DltResource:
 
 
 def identified_peoples_resource(
-    client: RESTClient, keys: AttributeKeys, availability: Availability
+    client: RESTClient, keys: AttributeKeys, ledger: RunLedger
 ) -> DltResource:
     """`identified_peoples` from contacts, contact attributes and attribute keys (3.0 and later).
 
@@ -143,14 +143,14 @@ def identified_peoples_resource(
         if isinstance(known_keys, Refusal):
             return
         contacts = fetch_records(
-            client, settings.CONTACTS_PATH, EndpointGuard("identified_peoples", availability)
+            client, settings.CONTACTS_PATH, EndpointGuard("identified_peoples", ledger)
         )
         if isinstance(contacts, Refusal):
             return
         attributes = fetch_records(
             client,
             settings.CONTACT_ATTRIBUTES_PATH,
-            EndpointGuard("identified_peoples", availability),
+            EndpointGuard("identified_peoples", ledger),
         )
         if isinstance(attributes, Refusal) or not contacts:
             return

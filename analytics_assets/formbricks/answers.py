@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from analytics_assets import settings
+from analytics_assets.formbricks import settings
 
 
 def drop_null_objects(record: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dlt import Pipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.sql_client import SqlClientBase
 
-from analytics_assets.queries import rows, scalar
+from analytics_assets.warehouse.queries import rows, scalar
 
 # Rows read from the warehouse at a time when counting what a load changed.
 CHUNK_ROWS = 10_000

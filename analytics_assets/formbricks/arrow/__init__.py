@@ -51,12 +51,12 @@ from dlt.extract.items_transform import ItemTransform
 from dlt.pipeline.helpers import pipeline_drop
 from dlt.sources import DltResource
 
-from analytics_assets import settings
-from analytics_assets.answers import json_text, with_answers
-from analytics_assets.availability import Availability
-from analytics_assets.columns import nested_table_columns, table_columns
-from analytics_assets.paging import ReadProgress
-from analytics_assets.queries import columns_by_table, scalar
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.answers import json_text, with_answers
+from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.formbricks.columns import nested_table_columns, table_columns
+from analytics_assets.formbricks.paging import ReadProgress
+from analytics_assets.warehouse.queries import columns_by_table, scalar
 
 # dlt's column and table names for the links between a row and its parent.
 DLT_ID = "_dlt_id"
@@ -196,7 +196,7 @@ class ResponseBatches(ItemTransform[Any]):
     cursor is a batch or two, where it was a batch per page when this step sat after the
     incremental (which passes nothing on for a page it filters out whole). A read that fails
     leaves its batch unwritten, with the rest of the run's load; the run's ledger
-    (`Availability.held`) counts the records held, and a run that ends with any is an error,
+    (`RunLedger.held`) counts the records held, and a run that ends with any is an error,
     never a silent loss.
     """
 
@@ -205,12 +205,12 @@ class ResponseBatches(ItemTransform[Any]):
     def __init__(
         self,
         progress: ReadProgress,
-        availability: Availability,
+        ledger: RunLedger,
         batch_responses: int = settings.RESPONSES_ARROW_BATCH,
     ) -> None:
         super().__init__(self._batches)
         self.progress = progress
-        self.availability = availability
+        self.ledger = ledger
         self.batch_responses = batch_responses
         self._pending: list[dict[str, Any]] = []
 
@@ -220,7 +220,7 @@ class ResponseBatches(ItemTransform[Any]):
     def _batches(self, item: Any) -> Iterator[Any]:
         records = item if isinstance(item, list) else [item]
         self._pending.extend(records)
-        self.availability.held[settings.PAGED_RESOURCE] = len(self._pending)
+        self.ledger.held[settings.PAGED_RESOURCE] = len(self._pending)
         if (
             len(self._pending) < self.batch_responses
             and self.progress.more
@@ -228,7 +228,7 @@ class ResponseBatches(ItemTransform[Any]):
         ):
             return
         batch, self._pending = self._pending, []
-        self.availability.held[settings.PAGED_RESOURCE] = 0
+        self.ledger.held[settings.PAGED_RESOURCE] = 0
         if batch:
             yield batch
 
