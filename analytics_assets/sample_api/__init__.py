@@ -1,6 +1,6 @@
 """Sample survey-analytics API (Formbricks management API v1 look-alike) for the demo and tests."""
 
-from analytics_assets.sample_api.data import ENDPOINTS, SampleDataset
+from analytics_assets.sample_api.envelopes import CONTACTS_REFUSED_MESSAGE
 from analytics_assets.sample_api.releases import (
     DEFAULT_EDITION,
     DEFAULT_RELEASE,
@@ -8,13 +8,8 @@ from analytics_assets.sample_api.releases import (
     LEGACY_PEOPLE_LIMIT,
     RELEASES,
 )
-from analytics_assets.sample_api.server import (
-    CONTACTS_REFUSED_MESSAGE,
-    FaultSpec,
-    RequestRecord,
-    SampleApiServer,
-    serve,
-)
+from analytics_assets.sample_api.server import FaultSpec, RequestRecord, SampleApiServer, serve
+from analytics_assets.sample_api.store import ENDPOINTS, SampleDataset
 
 __all__ = [
     "CONTACTS_REFUSED_MESSAGE",

@@ -1,6 +1,6 @@
 """What each Formbricks release serves: its routes, and the shape of its records.
 
-The sample API serves one canonical dataset (`data.py`) the way a given release would. Read
+The sample API serves one canonical dataset (`store.py`) the way a given release would. Read
 from the Formbricks source at tags v2.7.2, v3.8.0, 4.0.0, 4.9.7 and 5.3.4
 (`apps/web/app/api/v1/management/`, `modules/ee/contacts/api/v1/management/`, `next.config.mjs`):
 
@@ -37,8 +37,9 @@ __all__ = [
     "attribute_key_fields",
     "attribute_keys",
     "contact_tables",
-    "owner_fields",
     "check_release",
+    "owner_fields",
+    "rename_field",
     "routes_of",
     "shape_response",
     "shape_table",
@@ -96,7 +97,7 @@ def routes_of(release: int) -> dict[str, str]:
     return routes
 
 
-def _rename(record: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+def rename_field(record: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     """`record` with key `old` renamed to `new`, in the same place."""
     if old not in record:
         return record
@@ -117,14 +118,14 @@ def _insert_after(record: dict[str, Any], after: str, key: str, value: Any) -> d
 def shape_response(record: dict[str, Any], release: int, workspace_id: str) -> dict[str, Any]:
     """A canonical response record (3.x shape with notes) as `release` serves it."""
     if release < 3:
-        record = _rename(record, "contact", "person")
-        record = _rename(record, "contactAttributes", "personAttributes")
+        record = rename_field(record, "contact", "person")
+        record = rename_field(record, "contactAttributes", "personAttributes")
         record.pop("endingId", None)
         return record
     record.pop("notes", None)  # removed in 4.0 (v3.17.1 already had none)
     if release >= 5 and record.get("tags"):
         record["tags"] = [
-            _rename(tag, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
+            rename_field(tag, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
             for tag in record["tags"]
         ]
     return record
@@ -218,14 +219,14 @@ def shape_table(
     rows = [dict(record) for record in records]
     if endpoint == "surveys":
         if release < 3:
-            return [_rename(row, "projectOverwrites", "productOverwrites") for row in rows]
+            return [rename_field(row, "projectOverwrites", "productOverwrites") for row in rows]
         if release >= 5:
             return [
                 _insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows
             ]
     elif endpoint == "action_classes" and release >= 5:
         return [
-            _rename(row, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
+            rename_field(row, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
             for row in rows
         ]
     elif endpoint == "webhooks" and release >= 5:

@@ -10,93 +10,39 @@ loader that passes against it has handled what the real one does.
 
 A small control surface under `/_sample/` (no key, not recorded) lets tests that run the loader
 in another process add and edit responses, queue faults and read request counts.
+
+This module holds the server's lifecycle, request log and test-facing controls, and `serve()`
+for the demo; the routes' answers are in `api.py`, the faults in `faults.py`, the control
+surface in `control.py` and the HTTP plumbing in `http_server.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import random
 import signal
-import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from analytics_assets.sample_api.data import RESPONSES_PER_PAGE_WITH_SURVEY, SampleDataset
+from analytics_assets.sample_api import api, control
+from analytics_assets.sample_api.api import API_PREFIX
+from analytics_assets.sample_api.envelopes import Reply
+from analytics_assets.sample_api.faults import FaultQueue, FaultSpec, Holds
+from analytics_assets.sample_api.http_server import Handler, HttpServer
 from analytics_assets.sample_api.releases import (
-    CONTACT_ENDPOINTS,
     DEFAULT_EDITION,
     DEFAULT_RELEASE,
     check_release,
     routes_of,
 )
+from analytics_assets.sample_api.store import SampleDataset
 
 __all__ = ["FaultSpec", "RequestRecord", "SampleApiServer", "serve"]
 
-API_PREFIX = "/api"
-CONTROL_PREFIX = "/_sample"
 RATE_WINDOW_SECONDS = 60.0
-
-# Codes of the real API's error envelope; any other status gets "internal_server_error".
-_ERROR_CODES = {
-    400: ("bad_request", "Bad Request"),
-    401: ("not_authenticated", "Not authenticated"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method Not Allowed"),
-    410: ("gone", "Gone"),
-    429: ("too_many_requests", "Maximum number of requests reached. Please try again later."),
-}
-# What Next.js renders for a route that does not exist (`app/not-found.tsx`), abridged.
-NOT_FOUND_PAGE = (
-    b'<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
-    b"<title>Formbricks</title></head><body><main><h1>404</h1><h2>Page not found</h2>"
-    b"<p>The page you are looking for does not exist.</p></main></body></html>"
-)
-NOT_FOUND_CONTENT_TYPE = "text/html; charset=utf-8"
-
-
-def _json_bytes(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _error_body(
-    status: int, message: str | None = None, details: dict[str, Any] | None = None
-) -> bytes:
-    code, default_message = _ERROR_CODES.get(status, ("internal_server_error", None))
-    if default_message is None:
-        try:
-            default_message = HTTPStatus(status).phrase
-        except ValueError:
-            default_message = "Internal Server Error"
-    return _json_bytes(
-        {"code": code, "message": message or default_message, "details": details or {}}
-    )
-
-
-_NOT_AUTHENTICATED = _json_bytes(
-    {
-        "code": "not_authenticated",
-        "message": "Not authenticated",
-        "details": {"x-Api-Key": "Header not provided or API Key invalid"},
-    }
-)
-_TOO_MANY_REQUESTS = _error_body(429)
-# GET of one response by id (`responses/[responseId]/route.ts`).
-_ONE_RESPONSE = "/v1/management/responses/"
-_NOT_FOUND = _error_body(404)
-# `getIsContactsEnabled` false: the community edition, after the key was accepted.
-CONTACTS_REFUSED_MESSAGE = "Contacts are only enabled for Enterprise Edition, please upgrade."
-_CONTACTS_REFUSED = _error_body(403, CONTACTS_REFUSED_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -118,41 +64,6 @@ class RequestRecord:
     headers: dict[str, str]
     status: int
     received_at: float = 0.0
-
-
-@dataclass
-class FaultSpec:
-    """A queued fault: what the next matching requests get instead of the real answer."""
-
-    path_suffix: str
-    status: int = 500
-    times: int = 1
-    retry_after: str | None = None
-    body: bytes | None = None
-    content_type: str = "application/json"
-    delay: float = 0.0
-    drop_connection: bool = False
-    query: dict[str, str] | None = None
-    for_seconds: float | None = None
-    headers: dict[str, str] | None = None
-    # When a `for_seconds` fault answered its first request (time.monotonic()).
-    started_at: float | None = None
-
-    def matches(self, path: str, query: dict[str, str]) -> bool:
-        """Whether a request for `path` with `query` gets this fault."""
-        if not path.endswith(self.path_suffix):
-            return False
-        return all(query.get(name) == value for name, value in (self.query or {}).items())
-
-
-@dataclass
-class _Reply:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    drop_connection: bool = False
 
 
 class SampleApiServer:
@@ -204,16 +115,15 @@ class SampleApiServer:
         self.rate_limit_per_minute = rate_limit_per_minute
         self.rate_limit_window_seconds = rate_limit_window_seconds
         self._requested_port = port
-        self._httpd: _HttpServer | None = None
+        self._httpd: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        # Requests waiting out a fault's `delay` wait on this; `release_delayed` ends the waits.
-        self._delays = threading.Condition()
-        self._releases = 0
+        # Requests waiting out a fault's `delay` wait here; `release_delayed` ends the waits.
+        self._holds = Holds()
         self._requests: list[RequestRecord] = []
-        self._faults: list[FaultSpec] = []
+        self._faults = FaultQueue()
         self._hook: Callable[[str, dict[str, str]], None] | None = None
-        self._hits: dict[str, deque[float]] = {}
+        self._limiter = api.RateLimiter()
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -225,7 +135,7 @@ class SampleApiServer:
         """
         if self._httpd is not None:
             raise RuntimeError("server already started")
-        self._httpd = _HttpServer((self.host, self._requested_port), _Handler, self)
+        self._httpd = HttpServer((self.host, self._requested_port), Handler, self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -364,8 +274,7 @@ class SampleApiServer:
             for_seconds=for_seconds,
             headers=dict(headers) if headers else None,
         )
-        with self._lock:
-            self._faults.append(spec)
+        self._faults.add(spec)
 
     def on_request(self, hook: Callable[[str, dict[str, str]], None] | None) -> None:
         """Call `hook(path, query)` as each API request arrives, before it is answered.
@@ -378,8 +287,7 @@ class SampleApiServer:
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def release_delayed(self) -> None:
         """Answer at once every request now waiting out a fault's `delay`.
@@ -387,307 +295,27 @@ class SampleApiServer:
         A test holds a request with a long `delay` and releases it once what it waits for
         happened, instead of guessing a delay long enough for a busy machine.
         """
-        with self._delays:
-            self._releases += 1
-            self._delays.notify_all()
+        self._holds.release()
 
-    def _release_count(self) -> int:
-        with self._delays:
-            return self._releases
-
-    def _wait_out(self, delay: float, releases: int) -> None:
-        """Wait `delay` seconds, or until a release after the `releases`-th one."""
-        with self._delays:
-            self._delays.wait_for(lambda: self._releases != releases, timeout=delay)
-
-    def _take_fault(self, path: str, query: dict[str, str]) -> FaultSpec | None:
-        now = time.monotonic()
+    def _tie_shuffler(self) -> random.Random | None:
+        """A generator to shuffle one page's ties with, when ties are shuffled."""
         with self._lock:
-            # Timed faults whose time is up are gone; the first matching fault left answers.
-            self._faults = [
-                spec
-                for spec in self._faults
-                if spec.started_at is None or now - spec.started_at < (spec.for_seconds or 0)
-            ]
-            for index, spec in enumerate(self._faults):
-                if not spec.matches(path, query):
-                    continue
-                if spec.for_seconds is not None:
-                    if spec.started_at is None:
-                        spec.started_at = now
-                elif spec.times > 0:
-                    spec.times -= 1
-                    if spec.times == 0:
-                        del self._faults[index]
-                return spec
-        return None
-
-    # ----------------------------------------------------------------------------- API
+            return random.Random(self._tie_rng.random()) if self.shuffle_ties else None
 
     def _allow(self, key: str) -> bool:
         """Sliding-window rate limit; only accepted requests use up the allowance."""
-        if self.rate_limit_per_minute is None:
-            return True
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.rate_limit_window_seconds:
-                hits.popleft()
-            if len(hits) >= self.rate_limit_per_minute:
-                return False
-            hits.append(now)
-            return True
+        return self._limiter.allow(key, self.rate_limit_per_minute, self.rate_limit_window_seconds)
 
-    def _answer_api(
+    def _serve_api(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
-    ) -> _Reply:
-        with self._lock:
-            hook = self._hook
-        if hook is not None:
-            hook(path, query)
-        fault = self._take_fault(path, query)
-        if fault is not None:
-            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            extra.update(fault.headers or {})
-            return _Reply(
-                status=fault.status,
-                body=fault.body if fault.body is not None else _error_body(fault.status),
-                content_type=fault.content_type,
-                headers=extra,
-                delay=fault.delay,
-                drop_connection=fault.drop_connection,
-            )
-        # Next.js routes first: a path the release has no route for is its HTML 404 page,
-        # whatever the key.
-        route = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
-        endpoint = self.routes.get(route) if route is not None else None
-        response_id = None
-        if (
-            route is not None
-            and route.startswith(_ONE_RESPONSE)
-            and "/" not in route[len(_ONE_RESPONSE) :]
-        ):
-            endpoint, response_id = "response", unquote(route[len(_ONE_RESPONSE) :])
-        if endpoint is None:
-            return _Reply(404, NOT_FOUND_PAGE, content_type=NOT_FOUND_CONTENT_TYPE)
-        key = headers.get("x-api-key")
-        if key in self.keys_without_workspace and self.dataset.release >= 4:
-            # No workspace permissions: authentication fails, except that 5.x lists surveys for
-            # organization-only keys (`allowOrganizationOnlyApiKey`), finding none.
-            if endpoint == "surveys" and self.dataset.release >= 5 and method == "GET":
-                return _Reply(200, b'{"data":[]}')
-            return _Reply(401, _NOT_AUTHENTICATED)
-        if key != self.api_key:
-            return _Reply(401, _NOT_AUTHENTICATED)
-        if not self._allow(key):
-            return _Reply(429, _TOO_MANY_REQUESTS)
-        if endpoint in CONTACT_ENDPOINTS and self.edition == "community":
-            return _Reply(403, _CONTACTS_REFUSED)
-        if method != "GET":
-            # The sample is read-only; the real routes have POST too, but no client here uses it.
-            message = f"The HTTP {method} method is not supported by this route."
-            return _Reply(405, _error_body(405, message, {"allowed_methods": ["GET"]}))
-        if response_id is not None:
-            return self._one_response(response_id)
-        if endpoint != "responses":
-            return _Reply(200, self.dataset.table_body(endpoint))
-        return self._responses_page(query)
-
-    def _one_response(self, response_id: str) -> _Reply:
-        """`GET /responses/{id}`: the record, or what the release says of one it does not have."""
-        record = self.dataset.response(response_id)
-        if record is not None:
-            return _Reply(200, _json_bytes({"data": record}))
-        if self.dataset.release < 3:
-            # 2.7 turns a missing response into "Unauthorized" (`fetchAndValidateResponse`).
-            message = "You are not authorized to access this resource"
-            return _Reply(
-                401, _json_bytes({"code": "unauthorized", "message": message, "details": {}})
-            )
-        details = {"resource_id": response_id, "resource_type": "Response"}
-        return _Reply(404, _error_body(404, "Response not found", details))
-
-    def _responses_page(self, query: dict[str, str]) -> _Reply:
-        numbers: dict[str, int | None] = {}
-        for name in ("limit", "skip"):
-            raw = query.get(name, "")
-            # An empty parameter counts as absent, as in the real API (`searchParams.get(...) ?`).
-            if raw == "":
-                numbers[name] = None
-            elif raw.isascii() and raw.isdigit():
-                numbers[name] = int(raw)
-            else:
-                return _Reply(
-                    400,
-                    _error_body(
-                        400,
-                        "Fields are missing or incorrectly formatted",
-                        {name: f"Expected a non-negative integer, received '{raw}'"},
-                    ),
-                )
-        limit, skip = numbers["limit"], numbers["skip"] or 0
-        survey_id = query.get("surveyId") or None
-        if survey_id is None:
-            # The real API treats limit=0 like no limit (`take: limit ? limit : undefined`).
-            with self._lock:
-                rng = random.Random(self._tie_rng.random()) if self.shuffle_ties else None
-            body = self.dataset.responses_body(skip=skip, limit=limit or None, shuffle_ties=rng)
-            return _Reply(200, body)
-        if not self.dataset.has_survey(survey_id):
-            return _Reply(
-                404,
-                _error_body(
-                    404,
-                    "Survey not found",
-                    {"resource_id": survey_id, "resource_type": "Survey"},
-                ),
-            )
-        # With a survey the real API defaults to a page of 25, and limit=0 is an empty page.
-        page = RESPONSES_PER_PAGE_WITH_SURVEY if limit is None else limit
-        return _Reply(200, self.dataset.responses_body(skip=skip, limit=page, survey_id=survey_id))
-
-    # ----------------------------------------------------------------------------- control
-
-    def _answer_control(self, method: str, path: str, query: dict[str, str], body: bytes) -> _Reply:
-        route = path[len(CONTROL_PREFIX) :]
-        try:
-            payload = json.loads(body) if body.strip() else {}
-        except ValueError:
-            return _Reply(400, _error_body(400, "Body is not JSON"))
-        try:
-            if method == "GET" and route == "/stats":
-                return _Reply(200, _json_bytes(self.stats()))
-            if method == "POST" and route == "/responses":
-                count = int(query.get("count") or payload.get("count") or 1)
-                at_raw = query.get("at") or payload.get("at")
-                at = datetime.fromisoformat(at_raw.replace("Z", "+00:00")) if at_raw else None
-                return _Reply(200, _json_bytes({"ids": self.dataset.add_responses(count, at=at)}))
-            if method == "POST" and route.startswith("/responses/"):
-                response_id = unquote(route[len("/responses/") :])
-                if not isinstance(payload, dict):
-                    return _Reply(400, _error_body(400, "Body must be a JSON object"))
-                try:
-                    record = self.dataset.edit_response(response_id, **payload)
-                except KeyError:
-                    return _Reply(404, _error_body(404, "Response not found"))
-                return _Reply(200, _json_bytes(record))
-            if method == "POST" and route == "/faults":
-                raw_body = payload.get("body")
-                self.queue_fault(
-                    payload["path"],
-                    int(payload.get("status", 500)),
-                    times=int(payload.get("times", 1)),
-                    retry_after=payload.get("retry_after"),
-                    body=raw_body.encode("utf-8") if isinstance(raw_body, str) else None,
-                    content_type=payload.get("content_type", "application/json"),
-                    delay=float(payload.get("delay", 0.0)),
-                    drop_connection=bool(payload.get("drop_connection", False)),
-                    query=payload.get("query"),
-                    for_seconds=payload.get("for_seconds"),
-                )
-                return _Reply(200, _json_bytes({"ok": True}))
-            if method == "POST" and route == "/delete":
-                deleted = self.dataset.delete(payload["endpoint"], payload["ids"])
-                return _Reply(200, _json_bytes({"responses_deleted": deleted}))
-            if method == "DELETE" and route == "/faults":
-                self.clear_faults()
-                return _Reply(200, _json_bytes({"ok": True}))
-            if method == "POST" and route == "/requests/reset":
-                self.reset_requests()
-                return _Reply(200, _json_bytes({"ok": True}))
-        except (AttributeError, KeyError, ValueError, TypeError) as error:
-            return _Reply(400, _error_body(400, f"Bad control request: {error}"))
-        return _Reply(404, _NOT_FOUND)
-
-
-class _HttpServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that knows its `SampleApiServer` and can close live connections."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type, app: SampleApiServer) -> None:
-        self.app = app
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Close keep-alive connections, so no client is served by a stopped server."""
-        with self._connections_lock:
-            connections = list(self._connections)
-            self._connections.clear()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-            connection.close()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out or hang up are part of the tests; stay quiet about them.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "SampleAnalyticsApi/1.0"
-    # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs add
-    # tens of milliseconds to every keep-alive request.
-    disable_nagle_algorithm = True
-    server: _HttpServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # One line per request would drown test and benchmark output.
-        pass
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_PATCH(self) -> None:
-        self._handle("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        app = self.server.app
-        parts = urlsplit(self.path)
-        path = parts.path
-        # Like URLSearchParams.get: the first value wins.
-        query = {
-            name: values[0]
-            for name, values in parse_qs(parts.query, keep_blank_values=True).items()
-        }
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            self._send(app._answer_control(method, path, query, body))
-            return
-        headers = {name.lower(): value for name, value in self.headers.items()}
+    ) -> Reply:
+        """Answer an API request, record it, and wait out the answer's delay."""
         received_at = time.monotonic()
         # Counted before the request shows in the log, so a release that a test sends as soon
         # as it sees the request there cannot be missed.
-        releases = app._release_count()
-        reply = app._answer_api(method, path, query, headers)
-        app._record(
+        releases = self._holds.count()
+        reply = self._answer_api(method, path, query, headers)
+        self._record(
             RequestRecord(
                 method=method,
                 path=path,
@@ -698,27 +326,23 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         if reply.delay > 0:
-            app._wait_out(reply.delay, releases)
-        if reply.drop_connection:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._send(reply)
+            self._holds.wait_out(reply.delay, releases)
+        return reply
 
-    def _send(self, reply: _Reply) -> None:
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.send_header("Cache-Control", "private, no-store")
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except OSError:
-            # The client gave up (timeout) or hung up; nothing left to answer.
-            self.close_connection = True
+    def _answer_api(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> Reply:
+        with self._lock:
+            hook = self._hook
+        if hook is not None:
+            hook(path, query)
+        fault = self._faults.take(path, query)
+        if fault is not None:
+            return fault.reply()
+        return api.answer(self, method, path, query, headers)
+
+    def _answer_control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
+        return control.answer(self, method, path, query, body)
 
 
 def serve(
