@@ -15,10 +15,12 @@ WORKDIR /opt/dagster/app
 
 # The project (which brings dagster-postgres for the instance's storage), plus dagster-k8s for
 # Dagster's Helm chart (its run pods use this image and load the instance's K8sRunLauncher).
-# Every dagster-* 0.29.x pins the matching dagster 1.13.x.
+# Every dagster-* 0.29.x pins the matching dagster 1.13.x. Editable, so the code location is
+# imported from /opt/dagster/app, beside pyproject.toml: load_from_defs_folder finds the project
+# (and its defs/ tree) through it.
 COPY pyproject.toml README.md ./
 COPY analytics_assets ./analytics_assets
-RUN pip install . 'dagster-k8s>=0.29.27,<0.30'
+RUN pip install -e . 'dagster-k8s>=0.29.27,<0.30'
 
 # An unprivileged user owning only what it writes: the instance folder (the request-budget file,
 # storage/ for the runs' stdout and stderr), data/ (the default DuckDB file, data/warehouse.duckdb)

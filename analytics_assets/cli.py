@@ -97,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _drop_responses() -> int:
     from analytics_assets.component.resources import WarehouseResource
-    from analytics_assets.formbricks.arrow import drop_responses_tables
+    from analytics_assets.warehouse.nested_rows import drop_responses_tables
 
     dropped = drop_responses_tables(WarehouseResource().build_pipeline())
     if not dropped:

@@ -1,46 +1,42 @@
-"""Every setting the project reads from the environment, read here and nowhere else.
+"""Every environment variable of the project, parsed once, here, into one frozen model.
 
-Two moments read them:
+`read_settings()` reads them all and returns a `ProjectSettings`; a malformed value fails naming
+the variable. Each has a default, so definitions load with none of them set. Two moments call it:
 
-- When the code location loads, `location_settings()` returns them as one frozen object: the
-  schedules' cron strings (`ANALYTICS_SYNC_CRON`, `ANALYTICS_FULL_REFRESH_CRON`), the sensor's
-  least interval (`ANALYTICS_SENSOR_INTERVAL_SECONDS`) and the freshness check's hours
-  (`ANALYTICS_FRESHNESS_HOURS`). Each has a default, so definitions load with none of them set,
-  and a malformed one fails the load naming the variable. The destination's name shown as an
-  asset kind (`ANALYTICS_DESTINATION`) is read by `destination_kind()` as the asset modules
-  load: their decorators need it then.
-- When a run starts, a resource field left unset falls back to its variable through
-  `run_setting`: `ANALYTICS_DESTINATION`, `ANALYTICS_DUCKDB_PATH`, `ANALYTICS_API_GENERATION`,
-  `ANALYTICS_DELETIONS`, `ANALYTICS_API_PAGE_SIZE`, `ANALYTICS_API_REQUESTS_PER_MINUTE`.
-  The request budget's file defaults to the instance folder, `DAGSTER_HOME` (`dagster_home()`).
-  `ANALYTICS_API_BASE_URL` and `ANALYTICS_API_KEY` are not read here: `definitions.py` hands
-  them to the resource as Dagster `EnvVar`s, so the UI and run config show the variable's name,
-  never the key.
+- when the code location loads, for what definitions need then: the schedules' cron strings, the
+  sensor's interval, the freshness window and the destination's name shown as an asset kind;
+- when a run starts, for what a resource field left unset falls back to: the destination, the
+  DuckDB file, the API generation, the deletions mode, the page size and the request budget.
 
-The names and defaults are constants of `settings.py`.
+The API's base URL and key are not read here: the component hands them to the resource as
+Dagster `EnvVar`s, so the UI and run config show the variable's name, never the key. The names
+of the variables and their defaults are constants of `formbricks/settings.py` (the API's) and
+of this module (Dagster's).
 """
 
 import math
+import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-from dagster import EnvVar
+from typing import Final
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.formbricks.generations import parse_generation_setting
+
+ENV_SYNC_CRON: Final = "ANALYTICS_SYNC_CRON"
+ENV_FULL_REFRESH_CRON: Final = "ANALYTICS_FULL_REFRESH_CRON"
+ENV_SENSOR_INTERVAL_SECONDS: Final = "ANALYTICS_SENSOR_INTERVAL_SECONDS"
+ENV_FRESHNESS_HOURS: Final = "ANALYTICS_FRESHNESS_HOURS"
+ENV_DAGSTER_HOME: Final = "DAGSTER_HOME"
+DEFAULT_SYNC_CRON: Final = "0 * * * *"  # hourly, on the hour
+DEFAULT_FULL_REFRESH_CRON: Final = "0 3 * * 0"  # weekly, Sunday 03:00
+DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300
+# Responses are stale past this age of their newest load (the sync is hourly).
+DEFAULT_FRESHNESS_HOURS: Final = 2.0
 
 _DESTINATION_NAME = re.compile(r"[a-z0-9_.]+")
-
-
-def run_setting(name: str, default: str) -> str:
-    """The variable `name`, or `default` when it is unset (read when a run needs it)."""
-    value = EnvVar(name).get_value(default)
-    return default if value is None else value
-
-
-def dagster_home() -> str | None:
-    """Dagster's instance folder (`DAGSTER_HOME`), when a run has no instance to ask."""
-    return EnvVar("DAGSTER_HOME").get_value()
 
 
 def is_destination_name(value: str) -> bool:
@@ -48,65 +44,123 @@ def is_destination_name(value: str) -> bool:
     return bool(_DESTINATION_NAME.fullmatch(value))
 
 
+def destination_kind(value: str | None) -> str:
+    """A destination's name as an asset kind (blank: the default destination).
+
+    Anything but a plain name (a DSN pasted into the wrong variable, say) shows as `warehouse`,
+    so a password can never become a tag in the UI.
+    """
+    name = (value or "").strip().lower() or settings.DEFAULT_DESTINATION
+    return name if is_destination_name(name) else "warehouse"
+
+
 @dataclass(frozen=True)
-class LocationSettings:
-    """The settings read when the code location loads.
+class ProjectSettings:
+    """The project's environment, parsed.
 
     Attributes:
-        sync_cron: When `analytics_api_sync_schedule` runs.
-        full_refresh_cron: When `analytics_api_full_refresh_schedule` runs.
-        sensor_interval_seconds: Least time between two ticks of `new_responses_sensor`.
-        freshness_hours: Age of the newest responses load past which `freshness_check` warns.
+        sync_cron: When the sync schedule runs (`ANALYTICS_SYNC_CRON`).
+        full_refresh_cron: When the full-refresh schedule runs (`ANALYTICS_FULL_REFRESH_CRON`).
+        sensor_interval_seconds: Least time between two ticks of the new-responses sensor.
+        freshness_hours: Age of the newest responses load past which responses are stale.
+        destination: The dlt destination's name as given, lower case; checked by the warehouse
+            resource, which knows whether it came from a field or from `ANALYTICS_DESTINATION`.
+        destination_was_set: Whether `ANALYTICS_DESTINATION` was set at all (even to blanks).
+        duckdb_path: The DuckDB file (`ANALYTICS_DUCKDB_PATH`), as given.
+        api_generation: `auto`, `legacy` or `current` (`ANALYTICS_API_GENERATION`).
+        deletions: `delete` or `flag` (`ANALYTICS_DELETIONS`).
+        page_size: Responses per page (`ANALYTICS_API_PAGE_SIZE`).
+        requests_per_minute: The request budget; 0 is off (`ANALYTICS_API_REQUESTS_PER_MINUTE`).
+        dagster_home: The Dagster instance's folder, when a run has no instance to ask.
     """
 
-    sync_cron: str
-    full_refresh_cron: str
-    sensor_interval_seconds: int
-    freshness_hours: float
+    sync_cron: str = DEFAULT_SYNC_CRON
+    full_refresh_cron: str = DEFAULT_FULL_REFRESH_CRON
+    sensor_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_SECONDS
+    freshness_hours: float = DEFAULT_FRESHNESS_HOURS
+    destination: str = settings.DEFAULT_DESTINATION
+    destination_was_set: bool = False
+    duckdb_path: str = settings.DEFAULT_DUCKDB_PATH
+    api_generation: str = settings.GENERATION_AUTO
+    deletions: str = settings.DEFAULT_DELETIONS
+    page_size: int = settings.DEFAULT_PAGE_SIZE
+    requests_per_minute: int = settings.DEFAULT_REQUESTS_PER_MINUTE
+    dagster_home: str | None = None
 
 
-def _sensor_interval_seconds() -> int:
-    raw = run_setting(
-        settings.ENV_SENSOR_INTERVAL_SECONDS, str(settings.DEFAULT_SENSOR_INTERVAL_SECONDS)
-    )
-    if not raw.strip().isdigit() or int(raw) < 1:
+def _whole_number(name: str, raw: str, *, minimum: int) -> int:
+    if not raw.strip().isdigit() or int(raw) < minimum:
         raise AnalyticsConfigurationError(
-            f"{settings.ENV_SENSOR_INTERVAL_SECONDS}={raw!r} must be a whole number of seconds."
+            f"{name}={raw!r} must be a whole number of at least {minimum}."
         )
     return int(raw)
 
 
-def _freshness_hours() -> float:
-    raw = run_setting(settings.ENV_FRESHNESS_HOURS, str(settings.DEFAULT_FRESHNESS_HOURS))
+def _sensor_interval(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise AnalyticsConfigurationError(f"{name}={raw!r} must be a whole number of seconds.")
+    return int(raw)
+
+
+def _hours(name: str, raw: str) -> float:
     try:
         hours = float(raw)
     except ValueError:
         hours = math.nan
     if not (math.isfinite(hours) and hours > 0):
-        raise AnalyticsConfigurationError(
-            f"{settings.ENV_FRESHNESS_HOURS}={raw!r} must be a number of hours above 0."
-        )
+        raise AnalyticsConfigurationError(f"{name}={raw!r} must be a number of hours above 0.")
     return hours
 
 
-def destination_kind() -> str:
-    """The destination's name for the assets' kinds, read when `assets.py` and `marts.py` load.
+def _deletions(name: str, raw: str) -> str:
+    mode = raw.strip().lower() or settings.DEFAULT_DELETIONS
+    if mode not in settings.DELETION_MODES:
+        raise AnalyticsConfigurationError(
+            f"{name}={raw!r} must be `delete` (the warehouse shows what the API shows) or "
+            "`flag` (rows the API no longer returns stay, with `deleted_at`)."
+        )
+    return mode
 
-    Anything but a plain name (a DSN pasted into the wrong variable, say) shows as
-    `warehouse`, so a password can never become a tag in the UI.
-    """
-    raw = run_setting(settings.ENV_DESTINATION, settings.DEFAULT_DESTINATION)
-    name = (raw or settings.DEFAULT_DESTINATION).strip().lower() or settings.DEFAULT_DESTINATION
-    return name if is_destination_name(name) else "warehouse"
+
+def _text(name: str, raw: str) -> str:
+    return raw
 
 
-def location_settings() -> LocationSettings:
-    """The settings of the code location, read from the environment now."""
-    return LocationSettings(
-        sync_cron=run_setting(settings.ENV_SYNC_CRON, settings.DEFAULT_SYNC_CRON),
-        full_refresh_cron=run_setting(
-            settings.ENV_FULL_REFRESH_CRON, settings.DEFAULT_FULL_REFRESH_CRON
-        ),
-        sensor_interval_seconds=_sensor_interval_seconds(),
-        freshness_hours=_freshness_hours(),
-    )
+# Field -> (variable, parser of its text). A blank value means the default for the numbers.
+_PARSERS: Final[dict[str, tuple[str, Callable[[str, str], object]]]] = {
+    "sync_cron": (ENV_SYNC_CRON, _text),
+    "full_refresh_cron": (ENV_FULL_REFRESH_CRON, _text),
+    "sensor_interval_seconds": (ENV_SENSOR_INTERVAL_SECONDS, _sensor_interval),
+    "freshness_hours": (ENV_FRESHNESS_HOURS, _hours),
+    "duckdb_path": (settings.ENV_DUCKDB_PATH, _text),
+    "api_generation": (settings.ENV_API_GENERATION, lambda _, raw: parse_generation_setting(raw)),
+    "deletions": (settings.ENV_DELETIONS, _deletions),
+    "page_size": (
+        settings.ENV_API_PAGE_SIZE,
+        lambda name, raw: _whole_number(name, raw, minimum=1),
+    ),
+    "requests_per_minute": (
+        settings.ENV_API_REQUESTS_PER_MINUTE,
+        lambda name, raw: _whole_number(name, raw, minimum=0),
+    ),
+}
+# Whole-number settings whose variable, set to blanks, means the default.
+_BLANK_IS_DEFAULT: Final = ("page_size", "requests_per_minute")
+
+
+def read_settings(environ: Mapping[str, str] | None = None) -> ProjectSettings:
+    """The project's settings from `environ` (default: this process's environment), now."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for field, (name, parse) in _PARSERS.items():
+        raw = environ.get(name)
+        if raw is None or (field in _BLANK_IS_DEFAULT and not raw.strip()):
+            continue
+        values[field] = parse(name, raw)
+    destination = environ.get(settings.ENV_DESTINATION)
+    if destination is not None:
+        values["destination"] = destination.strip().lower()
+        values["destination_was_set"] = True
+    if environ.get(ENV_DAGSTER_HOME):
+        values["dagster_home"] = environ[ENV_DAGSTER_HOME]
+    return ProjectSettings(**values)  # type: ignore[arg-type]

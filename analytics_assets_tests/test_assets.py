@@ -8,7 +8,7 @@ import pytest
 from dagster import AssetKey, materialize
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.definitions import defs
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
@@ -218,6 +218,8 @@ def test_page_size_and_request_budget_come_from_the_environment(
     monkeypatch.setenv(settings.ENV_API_PAGE_SIZE, "0")
     with pytest.raises(AnalyticsConfigurationError, match=settings.ENV_API_PAGE_SIZE):
         AnalyticsApiResource(base_url="http://x", api_key="k").resolved_page_size()
+    # Every variable is parsed at once (`config.read_settings`): the bad page size goes first.
+    monkeypatch.delenv(settings.ENV_API_PAGE_SIZE)
     monkeypatch.setenv(settings.ENV_API_REQUESTS_PER_MINUTE, "lots")
     with pytest.raises(AnalyticsConfigurationError, match=settings.ENV_API_REQUESTS_PER_MINUTE):
         AnalyticsApiResource(base_url="http://x", api_key="k").resolved_requests_per_minute()

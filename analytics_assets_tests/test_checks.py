@@ -1,47 +1,45 @@
-"""The raw-table checks and the freshness check: each passes on clean data and fails on its fault.
+"""The raw-table checks: each passes on clean data and fails on its fault.
 
 Loads run in process against the sample API into a tmp DuckDB; faults the API cannot produce
 (a repeated id, a null id, a response of an unknown survey) are written into DuckDB directly
 after a good load, and then only the checks run, on the same Dagster instance.
 """
 
+import warnings
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-import time_machine
 from dagster import (
     AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckSeverity,
-    AssetMaterialization,
     AssetSelection,
     DagsterInstance,
-    DefaultSensorStatus,
     ExecuteInProcessResult,
     materialize,
 )
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets, asset_key_for
 from analytics_assets.component.checks import (
     DELETIONS_CHECK,
-    FRESHNESS_SENSOR_NAME,
     ID_CHECK,
     RAW_TABLES,
     SCHEMA_CHECK,
     SURVEY_ID_CHECK,
-    build_freshness_checks,
-    raw_table_checks,
+    build_raw_table_checks,
 )
-from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.component.names import LoaderNames
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
+from analytics_assets_tests.loader import NAMES, analytics_api_assets
+from analytics_assets_tests.loader import raw_table_checks as CHECKS
 
 UNKNOWN_SURVEY_ID = "survey-that-was-never-loaded"
+# What Dagster's column_schema_change says of an asset it has nothing to compare yet.
+FEWER_THAN_TWO = "fewer than 2 times"
 
 
 @pytest.fixture
@@ -65,9 +63,7 @@ def instance(tmp_path: Path) -> DagsterInstance:
 
 def _load_and_check(resources: dict, instance: DagsterInstance) -> ExecuteInProcessResult:
     """Materialize the six raw assets and run every check after them, in one run."""
-    result = materialize(
-        [analytics_api_assets, raw_table_checks], resources=resources, instance=instance
-    )
+    result = materialize([analytics_api_assets, *CHECKS], resources=resources, instance=instance)
     assert result.success
     return result
 
@@ -75,10 +71,10 @@ def _load_and_check(resources: dict, instance: DagsterInstance) -> ExecuteInProc
 def _check_only(resources: dict, instance: DagsterInstance) -> ExecuteInProcessResult:
     """Run the 19 checks alone, as the UI's "Execute checks" does."""
     result = materialize(
-        [analytics_api_assets, raw_table_checks],
+        [analytics_api_assets, *CHECKS],
         resources=resources,
         instance=instance,
-        selection=AssetSelection.checks(raw_table_checks),
+        selection=AssetSelection.checks(*CHECKS),
     )
     # Failed checks are findings, not step failures: none of them blocks.
     assert result.success
@@ -134,13 +130,12 @@ def test_clean_load_passes_all_nineteen_checks(
         ids = evaluations[(table, ID_CHECK)]
         assert ids.severity == AssetCheckSeverity.ERROR
         assert _metadata(ids) == _clean_ids(len(api_rows(sample_dataset, table)))
+        # The schema check compares this column schema with the next load's.
+        assert "id" in columns[table]
+        # A first materialization has nothing to compare with: Dagster passes it.
         schema = evaluations[(table, SCHEMA_CHECK)]
         assert schema.severity == AssetCheckSeverity.WARN
-        assert _metadata(schema) == {
-            "first_materialization": True,
-            "column_count": len(columns[table]),
-        }
-        assert schema.description.startswith("First materialization")
+        assert FEWER_THAN_TWO in schema.description
     survey_ids = evaluations[("responses", SURVEY_ID_CHECK)]
     assert survey_ids.severity == AssetCheckSeverity.WARN
     assert _metadata(survey_ids) == {
@@ -214,7 +209,7 @@ def test_response_of_an_unknown_survey_warns_with_the_orphan_id(
     assert _failed(evaluations) == {("responses", SURVEY_ID_CHECK)}
 
 
-def test_new_api_field_fails_schema_unchanged_on_that_table_only(
+def test_new_api_field_fails_the_schema_check_on_that_table_only(
     sample_dataset: SampleDataset, resources: dict, duckdb_path: Path, instance: DagsterInstance
 ) -> None:
     _load_and_check(resources, instance)
@@ -225,16 +220,13 @@ def test_new_api_field_fails_schema_unchanged_on_that_table_only(
     assert _failed(evaluations) == {("webhooks", SCHEMA_CHECK)}
     drift = evaluations[("webhooks", SCHEMA_CHECK)]
     assert drift.severity == AssetCheckSeverity.WARN
-    metadata = _metadata(drift)
-    assert metadata["added_columns"] == ["secret_length"]
-    assert metadata["removed_columns"] == []
-    assert metadata["first_materialization"] is False
-    assert "secret_length" in drift.description
+    assert drift.description.splitlines()[-1] == "Added columns: secret_length"
+    assert "Removed columns" not in drift.description
+    assert "type changes" not in drift.description
     for table in RAW_TABLES:
         if table != "webhooks":
-            unchanged = _metadata(evaluations[(table, SCHEMA_CHECK)])
-            assert unchanged["added_columns"] == unchanged["removed_columns"] == []
-            assert unchanged["first_materialization"] is False
+            unchanged = evaluations[(table, SCHEMA_CHECK)].description
+            assert unchanged.startswith("No changes to column schema"), table
     assert query(
         duckdb_path,
         "SELECT DISTINCT secret_length FROM analytics.webhooks",
@@ -248,7 +240,7 @@ def test_checks_of_tables_never_loaded_fail_and_say_so(
         [analytics_api_assets],
         resources=resources,
         instance=instance,
-        selection=[asset_key_for("webhooks")],
+        selection=[NAMES.asset_key("webhooks")],
     )
     assert loaded.success
 
@@ -257,70 +249,61 @@ def test_checks_of_tables_never_loaded_fail_and_say_so(
     assert len(evaluations) == 19
     never_loaded = [table for table in RAW_TABLES if table != "webhooks"]
     assert _failed(evaluations) == (
-        {(table, ID_CHECK) for table in never_loaded}
-        | {(table, SCHEMA_CHECK) for table in never_loaded}
-        | {("responses", SURVEY_ID_CHECK)}
+        {(table, ID_CHECK) for table in never_loaded} | {("responses", SURVEY_ID_CHECK)}
     )
     for table in never_loaded:
         missing = evaluations[(table, ID_CHECK)]
         assert _metadata(missing) == {"missing_table": f"analytics.{table}"}
         assert missing.description.startswith(f"Table `analytics.{table}` does not exist")
-        assert evaluations[(table, SCHEMA_CHECK)].description.startswith("Never materialized")
+        # Dagster passes the schema check of an asset materialized fewer than two times.
+        assert FEWER_THAN_TWO in evaluations[(table, SCHEMA_CHECK)].description
+        # No complete read decided deletions yet, which the spec's description allows for.
+        assert evaluations[(table, DELETIONS_CHECK)].description.startswith("No complete read")
     assert _metadata(evaluations[("responses", SURVEY_ID_CHECK)]) == {
         "missing_table": "analytics.responses"
     }
 
 
-def test_freshness_check_passes_within_the_bound_and_fails_past_it(
-    instance: DagsterInstance,
-) -> None:
-    checks, _ = build_freshness_checks(2)
-    loaded_at = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
-    with time_machine.travel(loaded_at, tick=False):
-        instance.report_runless_asset_event(AssetMaterialization(asset_key_for("responses")))
-
-    def evaluate_at(moment: datetime) -> AssetCheckEvaluation:
-        with time_machine.travel(moment, tick=False):
-            result = materialize(
-                checks, instance=instance, selection=AssetSelection.all_asset_checks()
-            )
-        [evaluation] = result.get_asset_check_evaluations()
-        assert evaluation.asset_key == asset_key_for("responses")
-        return evaluation
-
-    fresh = evaluate_at(loaded_at + timedelta(hours=1, minutes=59))
-    assert fresh.passed
-    assert (
-        _metadata(fresh)["dagster/fresh_until_timestamp"]
-        == (loaded_at + timedelta(hours=2)).timestamp()
-    )
-
-    stale = evaluate_at(loaded_at + timedelta(hours=2, seconds=1))
-    assert not stale.passed
-    assert stale.severity == AssetCheckSeverity.WARN
-    assert _metadata(stale)["dagster/last_updated_timestamp"] == loaded_at.timestamp()
-    assert _metadata(stale)["dagster/freshness_params"] == {
-        "timezone": "UTC",
-        "lower_bound_delta_seconds": 7200.0,
-    }
-
-
-def test_freshness_sensor_starts_stopped_and_the_age_must_be_positive() -> None:
-    checks, sensor = build_freshness_checks(0.5)
-
-    assert sensor.name == FRESHNESS_SENSOR_NAME
-    assert sensor.default_status == DefaultSensorStatus.STOPPED
-    assert [key.asset_key for key in checks[0].check_keys] == [asset_key_for("responses")]
-    for bad in (0, -1.0, float("nan"), float("inf")):
-        with pytest.raises(AnalyticsConfigurationError, match="ANALYTICS_FRESHNESS_HOURS"):
-            build_freshness_checks(bad)
-
-
 def test_raw_table_checks_are_one_subsettable_step_in_the_warehouse_pool() -> None:
-    assert raw_table_checks.op.pool == settings.WAREHOUSE_POOL
+    raw_table_checks, schema_checks = CHECKS
+    assert raw_table_checks.node_def.name == "raw_table_checks"
+    assert raw_table_checks.op.pool == NAMES.pool
     assert raw_table_checks.can_subset
     assert "warehouse" in raw_table_checks.required_resource_keys
-    assert len(raw_table_checks.check_keys) == 19
+    assert len(raw_table_checks.check_keys) == 13
+    # SCHEMA_CHECK quotes the name Dagster gives its checks.
+    assert set(schema_checks.check_keys) == {
+        AssetCheckKey(NAMES.asset_key(table), SCHEMA_CHECK) for table in RAW_TABLES
+    }
+    # The event-log-only schema checks need no warehouse and no slot of its pool.
+    assert schema_checks.required_resource_keys == {"io_manager"}
+    assert schema_checks.op.pool is None
+    deletions = raw_table_checks.get_spec_for_check_key(
+        AssetCheckKey(NAMES.asset_key("responses"), DELETIONS_CHECK)
+    )
+    assert "no load has read the table completely yet" in deletions.description
+
+
+def test_checks_of_another_instance_use_its_names_and_warn_of_nothing() -> None:
+    names = LoaderNames.derive("acme")
+    with warnings.catch_warnings():
+        # Dagster's beta, preview and supersession warnings included.
+        warnings.simplefilter("error")
+        raw_table_checks, schema_checks = build_raw_table_checks(names)
+
+    assert raw_table_checks.node_def.name == "acme_raw_table_checks"
+    assert raw_table_checks.op.pool == "acme_warehouse"
+    assert "acme_warehouse" in raw_table_checks.required_resource_keys
+    assert "warehouse" not in raw_table_checks.required_resource_keys
+    keys = {*raw_table_checks.check_keys, *schema_checks.check_keys}
+    assert {key.asset_key for key in keys} == {names.asset_key(table) for table in RAW_TABLES}
+    assert len(keys) == 19
+    ids = raw_table_checks.get_spec_for_check_key(
+        AssetCheckKey(names.asset_key("webhooks"), ID_CHECK)
+    )
+    assert ids.description.startswith("Every row of `acme.webhooks`")
+    # Two instances in one code location: their schema checks are two distinct steps.
+    assert schema_checks.node_def.name != CHECKS[1].node_def.name
 
 
 def test_an_endpoint_with_no_records_passes_its_checks_and_says_so(

@@ -15,14 +15,15 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, EventLogEntry
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import NAMES
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
 from analytics_assets_tests.live import scrubbed_env, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 INGESTION_STEP = analytics_api_assets.op.name
-BLOCKED = f"blocked by limit for pool {settings.WAREHOUSE_POOL}"
+BLOCKED = f"blocked by limit for pool {NAMES.pool}"
 # Longest hold of the first run's request; it is released as soon as the second run is blocked.
 # Below the client's request timeout, so the held request is answered, not timed out.
 HOLD_SECONDS = 50.0

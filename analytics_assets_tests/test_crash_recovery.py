@@ -45,7 +45,7 @@ import psutil
 import pytest
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, data_tables, query
 from analytics_assets_tests.live import scrubbed_env
@@ -398,7 +398,7 @@ def _load_once(dataset: SampleDataset, root: Path) -> Path:
     from dagster import materialize
     from dagster_dlt import DagsterDltResource
 
-    from analytics_assets.component.ingestion import analytics_api_assets
+    from analytics_assets_tests.loader import analytics_api_assets
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 
     path = root / "reference.duckdb"

@@ -21,10 +21,11 @@ from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult,
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.formbricks.ledger import RunLedger
-from analytics_assets.component.checks import DELETIONS_CHECK, raw_table_checks
-from analytics_assets.component.analytics import analytics_marts
+from analytics_assets.component.checks import DELETIONS_CHECK, build_raw_table_checks
+from analytics_assets.component.names import LoaderNames
+from analytics_assets_tests.loader import analytics_marts
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.formbricks import build_source
@@ -85,7 +86,7 @@ def _run(
     assets: list | None = None,
 ) -> ExecuteInProcessResult:
     result = materialize(
-        assets or [analytics_api_assets, raw_table_checks],
+        assets or [analytics_api_assets, *build_raw_table_checks(LoaderNames())],
         resources=resources,
         instance=instance,
         run_config=run_config,

@@ -36,6 +36,8 @@ from dagster import (
 )
 
 from analytics_assets.formbricks import settings
+from analytics_assets import config
+from analytics_assets_tests.loader import NAMES
 from analytics_assets_tests.live import free_port, scrubbed_env, skip_or_fail_in_ci
 
 REPO = Path(__file__).resolve().parents[1]
@@ -158,7 +160,7 @@ def test_deploy_instance_is_postgres_queued_and_pooled(deploy_home: Path) -> Non
         # The warehouse pool gets the default limit of one slot on Postgres: a second run's
         # step is blocked while the first holds it, and gets it once the first frees it.
         storage = instance.event_log_storage
-        pool = settings.WAREHOUSE_POOL
+        pool = NAMES.pool
         assert storage.initialize_concurrency_limit_to_default(pool)
         assert storage.get_concurrency_info(pool).slot_count == 1
         assert storage.claim_concurrency_slot(pool, "run-a", "load").is_claimed
@@ -170,7 +172,7 @@ def test_deploy_instance_is_postgres_queued_and_pooled(deploy_home: Path) -> Non
 def test_deploy_instance_materializes_and_keeps_the_run_in_postgres(
     deploy_home: Path, dagster_database: str, psycopg2
 ) -> None:
-    @asset(pool=settings.WAREHOUSE_POOL)
+    @asset(pool=NAMES.pool)
     def deploy_smoke() -> int:
         return 42
 
@@ -178,7 +180,7 @@ def test_deploy_instance_materializes_and_keeps_the_run_in_postgres(
         result = materialize([deploy_smoke], instance=instance)
         assert result.success
         run_id = result.run_id
-        pool_info = instance.event_log_storage.get_concurrency_info(settings.WAREHOUSE_POOL)
+        pool_info = instance.event_log_storage.get_concurrency_info(NAMES.pool)
         # The step ran in the pool, which took the default limit, and gave its slot back.
         assert pool_info.slot_count == 1
         assert pool_info.active_slot_count == 0
@@ -269,7 +271,7 @@ def test_dockerfile_runs_the_code_server_unprivileged_with_no_secrets() -> None:
     assert keywords.index("USER") < keywords.index("CMD")
 
     installs = " ".join(args for keyword, args in instructions if keyword == "RUN")
-    assert "pip install ." in installs and "dagster-k8s" in installs
+    assert "pip install -e ." in installs and "dagster-k8s" in installs
     # The instance's Postgres storage comes with the project itself.
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(dependency.startswith("dagster-postgres") for dependency in dependencies)

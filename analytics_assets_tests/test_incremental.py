@@ -9,8 +9,8 @@ from dagster import AssetKey, Definitions
 
 from analytics_assets.formbricks import settings
 from analytics_assets.warehouse import changes
-from analytics_assets.component.ingestion import analytics_api_assets
-from analytics_assets.component.jobs import analytics_api_full_refresh, analytics_api_sync
+from analytics_assets_tests.loader import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_full_refresh, analytics_api_sync
 from analytics_assets.component.resources import WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import query, table_ids
@@ -80,7 +80,7 @@ def test_sync_reads_only_new_pages_and_lands_new_and_edited_rows(
     metadata = _responses_metadata(result)
     assert metadata["rows_new"] == 150
     assert metadata["rows_changed"] == 5
-    assert metadata["rows_loaded"] == rows_before_stop
+    assert metadata["records_read"] == rows_before_stop
     assert metadata["dagster/row_count"] == len(loaded_before) + 150
     assert metadata["cursor_created_at"] == sample_dataset.rows("responses")[0]["createdAt"]
     assert metadata["sync_mode"] == "incremental"

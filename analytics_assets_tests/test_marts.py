@@ -13,21 +13,16 @@ from dagster import AssetKey, ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets, asset_key_for
+from analytics_assets.component.analytics import MARTS_TABLES
 from analytics_assets.definitions import defs
-from analytics_assets.component.analytics import (
-    LIVE_VIEWS,
-    MARTS_TABLES,
-    SHARED_VIEWS,
-    analytics_marts,
-    marts_key,
-)
+from analytics_assets.warehouse.analytics import LIVE_VIEWS, SHARED_VIEWS
+from analytics_assets_tests.loader import NAMES, analytics_api_assets, analytics_marts, asset_key_for
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, query
 from analytics_assets_tests.handmade import RECENT, handmade_dataset, question, response, survey
 
-MARTS = settings.MARTS_DATASET_NAME
+MARTS = NAMES.analytics_dataset
 
 
 def _load_and_build(
@@ -59,14 +54,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     materializations = {
         event.asset_key: event.materialization.metadata
         for event in result.get_asset_materialization_events()
-        if event.asset_key.path[0] == settings.MARTS_KEY_PREFIX
+        if event.asset_key.path[0] == NAMES.analytics_key_prefix
     }
-    assert set(materializations) == {marts_key(table) for table in MARTS_TABLES}
+    assert set(materializations) == {NAMES.analytics_key(table) for table in MARTS_TABLES}
     (root / "headline.json").write_text(
         json.dumps(
             {
                 key: value.value
-                for key, value in materializations[marts_key("survey_summary")].items()
+                for key, value in materializations[NAMES.analytics_key("survey_summary")].items()
                 if isinstance(value.value, int | float)
             }
         )
@@ -192,9 +187,9 @@ def test_each_analytics_asset_depends_on_exactly_the_tables_its_sql_reads() -> N
         "choice_answer_distribution": {raw["surveys"], raw["responses"]},
     }
     for table, parents in expected.items():
-        assert graph.get(marts_key(table)).parent_keys == parents, table
+        assert graph.get(NAMES.analytics_key(table)).parent_keys == parents, table
     every_key = set(graph.get_all_asset_keys())
-    assert every_key == set(raw.values()) | {marts_key(t) for t in MARTS_TABLES}
+    assert every_key == set(raw.values()) | {NAMES.analytics_key(t) for t in MARTS_TABLES}
     for key in every_key:
         node = graph.get(key)
         assert node.description and node.owners and node.kinds, key
@@ -207,7 +202,7 @@ def test_analytics_refresh_on_their_own_after_their_upstream() -> None:
     assert automation.default_status.value == "RUNNING"
     graph = defs.resolve_asset_graph()
     for table in MARTS_TABLES:
-        condition = graph.get(marts_key(table)).automation_condition
+        condition = graph.get(NAMES.analytics_key(table)).automation_condition
         assert condition is not None and "eager" in condition.get_label().lower(), table
 
 
@@ -225,7 +220,7 @@ def test_analytics_before_any_load_fail_with_a_clear_error(tmp_path: Path) -> No
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     error = failure.step_failure_data.error
     message = error.cause.message if error.cause else error.message
-    assert "never loaded" in message and settings.GROUP_NAME in message
+    assert "never loaded" in message and NAMES.group in message
 
 
 def test_an_account_without_choice_questions_or_people_still_builds(tmp_path: Path) -> None:
@@ -256,7 +251,7 @@ def test_materializing_everything_includes_the_analytics(warehouse: Path) -> Non
     assert {name for name, kind in kinds.items() if kind == "BASE TABLE"} == set(MARTS_TABLES)
     # The views the SQL files read, which users may query too.
     assert {name for name, kind in kinds.items() if kind == "VIEW"} == {*LIVE_VIEWS, *SHARED_VIEWS}
-    assert AssetKey([settings.MARTS_KEY_PREFIX, "survey_summary"]) == marts_key("survey_summary")
+    assert AssetKey([NAMES.analytics_key_prefix, "survey_summary"]) == NAMES.analytics_key("survey_summary")
 
 
 def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path) -> None:

@@ -18,17 +18,20 @@ from dagster import AssetSelection, DagsterInstance, Definitions, materialize
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import NAMES
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.component.checks import (
     DELETIONS_CHECK,
     ID_CHECK,
     RAW_TABLES,
     SCHEMA_CHECK,
     SURVEY_ID_CHECK,
-    raw_table_checks,
+    build_raw_table_checks,
 )
-from analytics_assets.component.jobs import analytics_api_sync
-from analytics_assets.component.analytics import MARTS_TABLES, analytics_marts
+from analytics_assets.component.names import LoaderNames
+from analytics_assets_tests.loader import analytics_api_sync
+from analytics_assets.component.analytics import MARTS_TABLES
+from analytics_assets_tests.loader import analytics_marts
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, orphans
@@ -43,7 +46,8 @@ from analytics_assets_tests.live import import_or_skip_outside_ci
 psycopg2 = import_or_skip_outside_ci("psycopg2")
 
 RESPONSES_PATH = settings.RESPONSES_PATH
-MARTS = settings.MARTS_DATASET_NAME
+MARTS = NAMES.analytics_dataset
+RAW_TABLE_CHECKS = build_raw_table_checks(LoaderNames())
 
 
 def _resources(base_url: str, warehouse: WarehouseResource) -> dict:
@@ -164,7 +168,7 @@ def test_analytics_and_checks_match_duckdb_exactly(
     with SampleApiServer(dataset=hand_built_dataset(), api_key=TEST_API_KEY) as server:
         for name, warehouse in (("postgres", postgres_warehouse), ("duckdb", duckdb_warehouse)):
             result = materialize(
-                [analytics_api_assets, analytics_marts, raw_table_checks],
+                [analytics_api_assets, analytics_marts, *RAW_TABLE_CHECKS],
                 resources=_resources(server.base_url, warehouse),
             )
             assert result.success, name
@@ -218,7 +222,7 @@ def test_checks_fail_on_an_unknown_survey_on_postgres(
     # One instance for both runs: the schema check compares with the previous materialization.
     instance = DagsterInstance.ephemeral(tempdir=str(tmp_path / "dagster"))
     assert materialize(
-        [analytics_api_assets, raw_table_checks], resources=resources, instance=instance
+        [analytics_api_assets, *RAW_TABLE_CHECKS], resources=resources, instance=instance
     ).success
     with psycopg2.connect(postgres_dsn) as connection, connection.cursor() as cursor:
         # dlt gives Postgres tables a primary key on `id`, so a repeated id cannot even be
@@ -229,10 +233,10 @@ def test_checks_fail_on_an_unknown_survey_on_postgres(
         )
 
     result = materialize(
-        [analytics_api_assets, raw_table_checks],
+        [analytics_api_assets, *RAW_TABLE_CHECKS],
         resources=resources,
         instance=instance,
-        selection=AssetSelection.checks(raw_table_checks),
+        selection=AssetSelection.checks(*RAW_TABLE_CHECKS),
     )
 
     assert result.success

@@ -41,9 +41,9 @@ from dagster import ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.formbricks.budget import budget_limiter, close_limiter
-from analytics_assets.config import destination_kind
+from analytics_assets.config import destination_kind, read_settings
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
@@ -689,7 +689,7 @@ def test_a_bad_destination_names_the_setting_and_never_shows_a_connection_string
     assert settings.ENV_DESTINATION in message and problem in message
     assert "s3cret-pw" not in message
     # Asset kinds (tags in the UI) never carry such a value either.
-    assert "s3cret-pw" not in destination_kind()
+    assert "s3cret-pw" not in destination_kind(read_settings().destination)
 
 
 def test_cli_without_the_api_key_fails_naming_it_before_any_request(

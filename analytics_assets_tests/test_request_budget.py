@@ -11,7 +11,7 @@ import pytest
 from dagster import materialize
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.formbricks.errors import AnalyticsApiError
 from analytics_assets.component.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset

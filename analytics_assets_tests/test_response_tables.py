@@ -1,10 +1,12 @@
-"""The Arrow path loads exactly what dlt's row normalizer loaded: same tables, columns and values.
+"""The Arrow path loads exactly what dlt's row normalizer loads: same tables, columns and values.
 
-Both paths load the same sample API, on DuckDB and on PostgreSQL, twice: a first full load, then
-an incremental one after edits (an answer dropped, tags removed, a note added, a field that
-drifts in, new responses). Every table is then compared column by column: the declared types and
-nullability, and every value, with dlt's link columns replaced by what they link to (the
-response's `id` and the positions in the lists), since row ids are random per load.
+The project's source (Arrow) and a reference that hands the same records to dlt's row normalizer
+(`_row_path`, what the project did before the Arrow path) load the same sample API, on DuckDB
+and on PostgreSQL, three times: a first full load, then incremental ones after edits (an answer
+dropped, tags removed, a note added, a field that drifts in, new responses). Every table is then
+compared column by column: the declared types and nullability, and every value, with dlt's link
+columns replaced by what they link to (the response's `id` and the positions in the lists),
+since row ids are random per load.
 """
 
 import json
@@ -16,25 +18,31 @@ from typing import Any
 import dlt
 import duckdb
 import pytest
+import requests
+from dlt.sources import DltResource
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.formbricks.answers import with_answers
 from analytics_assets.formbricks.arrow import (
     ResponseTables,
     arrow_file_format,
-    delete_replaced_nested_rows,
-    drop_responses_tables,
-    tables_made_by_rows,
+    responses_file_format,
 )
+from analytics_assets.formbricks.columns import nested_table_columns, table_columns
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.formbricks import build_source
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 from analytics_assets_tests.live import import_or_skip_outside_ci
+from analytics_assets.warehouse.nested_rows import (
+    delete_replaced_nested_rows,
+    drop_responses_tables,
+)
 
 ROOT = "responses"
 LINKS = ("_dlt_id", "_dlt_parent_id", "_dlt_root_id", "_dlt_load_id")
 UNICODE = 'Grüße aus Köln: 日本語のフィードバック, ça va? 👍🏽 "quoted" \\ back\nslash'
-PATHS = {"rows": False, "arrow": True}
+PATHS = ("rows", "arrow")
 
 
 def _edge_cases(dataset: SampleDataset) -> dict[str, str]:
@@ -142,25 +150,58 @@ def _lookback_seconds(dataset: SampleDataset, ids: list[str]) -> float:
     return (newest - oldest).total_seconds() + 3600
 
 
-def _load(warehouse: Warehouse, server: SampleApiServer, *, lookback_seconds: float | None) -> None:
-    generation = (
-        settings.GENERATION_CURRENT if server.dataset.release >= 3 else settings.GENERATION_LEGACY
+def _generation(server: SampleApiServer) -> str:
+    return settings.GENERATION_CURRENT if server.dataset.release >= 3 else settings.GENERATION_LEGACY
+
+
+def _row_path(server: SampleApiServer) -> DltResource:
+    """The reference: every response the API lists, through dlt's row normalizer, merged on `id`
+    with the declared columns (the project's source before the Arrow path)."""
+    url = server.base_url + settings.endpoint_paths(_generation(server))[ROOT]
+    records: list[dict[str, Any]] = []
+    while True:
+        page = requests.get(
+            url,
+            params={settings.LIMIT_PARAM: 100, settings.OFFSET_PARAM: len(records)},
+            headers={settings.API_KEY_HEADER: TEST_API_KEY},
+            timeout=30,
+        ).json()["data"]
+        records.extend(page)
+        if len(page) < 100:
+            break
+    nested = nested_table_columns()
+    return dlt.resource(
+        [with_answers(record) for record in records],
+        name=ROOT,
+        primary_key=settings.PRIMARY_KEY,
+        write_disposition="merge",
+        columns=table_columns(ROOT),
+        nested_hints={name: {"columns": nested[(name,)]} for name in ("answers", "tags")},
     )
-    for path, as_arrow in PATHS.items():
+
+
+def _arrow_path(server: SampleApiServer, lookback_seconds: float | None) -> Any:
+    return build_source(
+        server.base_url,
+        TEST_API_KEY,
+        responses_lookback_seconds=lookback_seconds,
+        ledger=RunLedger(generation=_generation(server)),
+        # Batches smaller than the sample (450 responses, pages of 100), so a batch ends in
+        # the middle of a page and fields appear in one batch and not in the next.
+        arrow_batch_responses=130,
+    ).with_resources(ROOT)
+
+
+def _load(warehouse: Warehouse, server: SampleApiServer, *, lookback_seconds: float | None) -> None:
+    for path in PATHS:
         pipeline = warehouse.pipeline(path)
-        source = build_source(
-            server.base_url,
-            TEST_API_KEY,
-            responses_lookback_seconds=lookback_seconds,
-            ledger=RunLedger(generation=generation),
-            responses_as_arrow=as_arrow,
-            # Batches smaller than the sample (450 responses, pages of 100), so a batch ends in
-            # the middle of a page and fields appear in one batch and not in the next.
-            arrow_batch_responses=130,
-        ).with_resources(ROOT)
         duckdb_ = pipeline.destination.destination_name == "duckdb"
+        if path == "rows":
+            source = _row_path(server)
+        else:
+            source = _arrow_path(server, lookback_seconds)
         pipeline.run(source, loader_file_format="parquet" if duckdb_ else None)
-        if as_arrow:
+        if path == "arrow":
             delete_replaced_nested_rows(pipeline)
 
 
@@ -209,22 +250,15 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def _assert_same(warehouse: Warehouse, *, empty_text_is_null: bool = False) -> dict[str, int]:
-    """Compare both paths' tables; `empty_text_is_null`: what dlt's CSV load does to Arrow."""
+def _assert_same(warehouse: Warehouse) -> dict[str, int]:
+    """Compare both paths' tables: types, nullability and every value (an empty text too)."""
     tables = {path: _tables(warehouse, path) for path in PATHS}
     assert tables["arrow"] == tables["rows"]
     counts = {}
-    empty_texts = 0
     for table, columns in tables["rows"].items():
         rows = {path: _rows(warehouse, path, table, list(columns)) for path in PATHS}
-        if empty_text_is_null:
-            empty_texts += sum(row.count("") for row in rows["rows"])
-            rows["rows"] = sorted(
-                (tuple(None if v == "" else v for v in row) for row in rows["rows"]), key=repr
-            )
         assert rows["arrow"] == rows["rows"], table
         counts[table] = len(rows["rows"])
-    assert not empty_text_is_null or empty_texts > 0
     # No nested row outlives its response on either path.
     for path in PATHS:
         dataset = warehouse.dataset(path)
@@ -239,27 +273,23 @@ def _assert_same(warehouse: Warehouse, *, empty_text_is_null: bool = False) -> d
     return counts
 
 
-def _compare(warehouse: Warehouse, release: int, *, empty_text_is_null: bool = False) -> None:
+def _compare(warehouse: Warehouse, release: int) -> None:
     dataset = SampleDataset.generate(seed=11, responses=450, now=FIXED_NOW, release=release)
     ids = _edge_cases(dataset)
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
         _load(warehouse, server, lookback_seconds=None)
-        first = _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
-        assert _options(warehouse, ids["multi"]) == [
-            None if empty_text_is_null else "",
-            "Birnen 🍐",
-            "Äpfel",
-        ]
+        first = _assert_same(warehouse)
+        assert _options(warehouse, ids["multi"]) == ["", "Birnen 🍐", "Äpfel"]
         edited = _later_edits(dataset, ids)
         _load(warehouse, server, lookback_seconds=_lookback_seconds(dataset, edited))
-        second = _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
+        second = _assert_same(warehouse)
         # The answer dropped in the edit is gone with its selected options (same on both paths).
         assert _options(warehouse, ids["multi"]) == []
         # A third load whose only value of a field an earlier load typed is of another type.
         newest = dataset.rows("responses")[0]["id"]
         dataset.edit_response(newest, npsBucket="nine", quotas=[{"id": "quota-3", "limit": "x"}])
         _load(warehouse, server, lookback_seconds=_lookback_seconds(dataset, [newest]))
-        _assert_same(warehouse, empty_text_is_null=empty_text_is_null)
+        _assert_same(warehouse)
     nested = {"responses__answers", "responses__answers__selected", "responses__tags"}
     if release < 4:
         nested.add("responses__notes")
@@ -311,12 +341,12 @@ def test_arrow_path_loads_what_the_row_path_loaded_on_duckdb(tmp_path: Path, rel
 psycopg2 = import_or_skip_outside_ci("psycopg2")
 
 
-def test_arrow_path_on_postgres_differs_only_in_empty_texts_so_postgres_loads_rows(
+def test_arrow_path_loads_what_the_row_path_loaded_on_postgres_as_insert_values(
     tmp_path: Path, postgres_dsn: str
 ) -> None:
-    """On PostgreSQL dlt loads Arrow as CSV through COPY with FORCE_NULL on every nullable
-    column: every empty text turns into NULL, and nothing else differs. So the project loads
-    responses through the row normalizer there (`assets._responses_as_arrow`)."""
+    """dlt would load Arrow into PostgreSQL as CSV through COPY with FORCE_NULL on every
+    nullable column, which turns every empty text into NULL: the responses tables load as
+    INSERT VALUES there instead, and keep them."""
 
     def query(path: str, sql: str) -> tuple[list[str], list[tuple]]:
         with psycopg2.connect(postgres_dsn) as connection, connection.cursor() as cursor:
@@ -329,18 +359,20 @@ def test_arrow_path_on_postgres_differs_only_in_empty_texts_so_postgres_loads_ro
         tmp_path / "pipelines",
     )
     assert arrow_file_format(warehouse.pipeline("arrow"), None) == "csv"
-    _compare(warehouse, 2, empty_text_is_null=True)
+    assert responses_file_format(warehouse.pipeline("arrow"), None) == "insert_values"
+    _compare(warehouse, 2)
 
 
-def test_a_warehouse_the_row_path_made_keeps_loading_through_it_and_says_how_to_move(
+def test_a_warehouse_the_row_path_made_loads_through_the_arrow_path_without_a_drop(
     tmp_path: Path,
 ) -> None:
-    """Before the Arrow path, the responses' nested tables were dlt nested tables, which dlt
-    writes no Arrow to: such a warehouse loads through the row normalizer, with a warning."""
+    """Before the Arrow path, the responses' nested tables were dlt nested tables (their schema
+    names a parent). The Arrow path loads into them as they are; `drop-responses` still resets
+    the responses tables, and the next run reads every response again."""
     from dagster import DagsterInstance, materialize
     from dagster_dlt import DagsterDltResource
 
-    from analytics_assets.component.ingestion import analytics_api_assets
+    from analytics_assets_tests.loader import analytics_api_assets
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 
     dataset = SampleDataset.generate(seed=3, responses=260, now=FIXED_NOW)
@@ -351,8 +383,11 @@ def test_a_warehouse_the_row_path_made_keeps_loading_through_it_and_says_how_to_
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        old = build_source(server.base_url, TEST_API_KEY, responses_as_arrow=False)
+        old = dlt.source(lambda: _row_path(server), name=settings.SOURCE_NAME)()
         warehouse.build_pipeline().run(old, loader_file_format="parquet")
+        assert warehouse.build_pipeline().default_schema.tables["responses__answers"]["parent"]
+        for record in dataset.rows("responses")[:10]:
+            dataset.edit_response(record["id"], data=dict(list(record["data"].items())[:1]))
         dataset.add_responses(3, at=FIXED_NOW + timedelta(minutes=1))
         resources = {
             "dlt": DagsterDltResource(),
@@ -362,28 +397,30 @@ def test_a_warehouse_the_row_path_made_keeps_loading_through_it_and_says_how_to_
         result = materialize([analytics_api_assets], resources=resources, instance=instance)
 
         assert result.success
-        warnings = [
-            entry.user_message
-            for entry in instance.all_logs(result.run_id)
-            if entry.level == 30 and "row normalizer" in entry.user_message
-        ]
-        assert len(warnings) == 1
-        assert "analytics-assets drop-responses" in warnings[0]
         assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (263, 0)
-        assert tables_made_by_rows(warehouse.build_pipeline())
+        assert _answers(tmp_path / "warehouse.duckdb") == _answers_in(server)
 
-        # What the warning says: drop them once; the next run reads everything, as Arrow.
         dropped = drop_responses_tables(warehouse.build_pipeline())
         assert "responses" in dropped and "responses__answers" in dropped
         dataset.add_responses(2, at=FIXED_NOW + timedelta(minutes=2))
         again = materialize([analytics_api_assets], resources=resources, instance=instance)
 
         assert again.success
-        assert not [
-            e for e in instance.all_logs(again.run_id) if "row normalizer" in e.user_message
-        ]
-        assert not tables_made_by_rows(warehouse.build_pipeline())
         assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (265, 0)
+        assert _answers(tmp_path / "warehouse.duckdb") == _answers_in(server)
+
+
+def _answers(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        [(answers,)] = connection.execute(
+            "SELECT count(*) FROM analytics.responses__answers"
+        ).fetchall()
+    return answers
+
+
+def _answers_in(server: SampleApiServer) -> int:
+    """The answers the API's responses hold now, one per answered question."""
+    return sum(len(record.get(settings.ANSWERS_FIELD, [])) for record in _row_path(server))
 
 
 def _responses_and_orphans(path: Path) -> tuple[int, int]:
@@ -503,9 +540,9 @@ def test_nested_rows_left_by_a_run_that_died_before_deleting_them_count_nowhere(
     from dagster import materialize
     from dagster_dlt import DagsterDltResource
 
-    import analytics_assets.component.ingestion as assets_module
-    from analytics_assets.component.ingestion import analytics_api_assets
-    from analytics_assets.component.analytics import analytics_marts
+    import analytics_assets.component.ingestion.steps as assets_module
+    from analytics_assets_tests.loader import analytics_api_assets
+    from analytics_assets_tests.loader import analytics_marts
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 
     dataset = SampleDataset.generate(seed=9, responses=300, now=FIXED_NOW)

@@ -60,7 +60,7 @@ from dagster import (
 from dagster_dlt import DagsterDltResource
 
 from analytics_assets.formbricks import settings
-from analytics_assets.component.ingestion import analytics_api_assets
+from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.definitions import defs
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset

@@ -29,10 +29,11 @@ from dagster import (
 )
 
 from analytics_assets.formbricks import settings
+from analytics_assets_tests.loader import NAMES
 from analytics_assets.definitions import defs
 from analytics_assets.component.resources import AnalyticsApiResource
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.component.sensors import build_new_responses_sensor
+from analytics_assets.component.automation import build_new_responses_sensor
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 from analytics_assets_tests.live import DefinitionsImport
 
@@ -52,7 +53,7 @@ OTHER_INGESTION_KEYS = {
     AssetKey(["analytics_api", name])
     for name in ("surveys", "action_classes", "attribute_classes", "identified_peoples", "webhooks")
 }
-BUILT_SENSOR = build_new_responses_sensor(minimum_interval_seconds=60)
+BUILT_SENSOR = build_new_responses_sensor(NAMES, minimum_interval_seconds=60)
 REGISTERED_SENSOR = defs.resolve_sensor_def("new_responses_sensor")
 
 # Environments to import the code location in: name -> ANALYTICS_* variables set.
@@ -201,7 +202,7 @@ def test_new_responses_request_one_run_and_move_cursor_to_the_newest(
     graph = defs.resolve_asset_graph()
     assert requested == AssetSelection.assets(RESPONSES_KEY).downstream().resolve(graph)
     assert RESPONSES_KEY in requested and requested.isdisjoint(OTHER_INGESTION_KEYS)
-    assert any(key.path[0] == settings.MARTS_KEY_PREFIX for key in requested)
+    assert any(key.path[0] == NAMES.analytics_key_prefix for key in requested)
     assert sample_api.request_count() == 1
 
 
@@ -376,7 +377,7 @@ def test_first_response_on_an_empty_api_becomes_the_starting_point() -> None:
 
 
 def test_factory_uses_the_given_interval() -> None:
-    assert build_new_responses_sensor(minimum_interval_seconds=45).minimum_interval_seconds == 45
+    assert build_new_responses_sensor(NAMES, minimum_interval_seconds=45).minimum_interval_seconds == 45
 
 
 def test_registered_sensor_is_named_stopped_and_needs_the_api() -> None:

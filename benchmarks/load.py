@@ -58,6 +58,7 @@ import psutil
 import requests
 
 from analytics_assets.formbricks import settings
+from analytics_assets.component.names import LoaderNames
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from benchmarks.floor import ENDPOINTS, PAGED
 
@@ -285,7 +286,7 @@ def project_loader(
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
         "-m", "analytics_assets.definitions",
-        "--select", f"group:{settings.GROUP_NAME}",
+        "--select", f"group:{LoaderNames().group}",
     ]  # fmt: skip
     if budget_period_seconds is not None:
         # Run config replaces the resource's configured values, so the key is named by its

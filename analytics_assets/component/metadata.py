@@ -13,6 +13,24 @@ TABLE_NAME = "dagster/table_name"
 ROW_COUNT = "dagster/row_count"
 COLUMN_SCHEMA = "dagster/column_schema"
 
+# The project's own keys on the raw tables' materializations. dagster-dlt writes `rows_loaded`
+# (rows dlt loaded, a re-read tie group counted twice) and the column schema; those stay as dlt
+# counts them.
+# Distinct rows read from the endpoint and merged by this load.
+RECORDS_READ = "records_read"
+ROWS_NEW = "rows_new"
+ROWS_CHANGED = "rows_changed"
+# Rows removed (or flagged) because the API no longer returns them, and rows the mass-deletion
+# guard kept.
+ROWS_DELETED = "rows_deleted"
+# Whether this load read the table completely, so that its deletions were decided.
+COMPLETE_READ = "complete_read"
+DELETIONS_WITHHELD = "deletions_withheld"
+DELETIONS_WITHHELD_REASON = "deletions_withheld_reason"
+# An endpoint this server or key does not offer.
+AVAILABLE = "available"
+UNAVAILABLE_REASON = "unavailable_reason"
+
 
 def table_metadata(
     table_name: str | None = None,

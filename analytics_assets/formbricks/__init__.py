@@ -7,12 +7,12 @@ from the contacts endpoints (`contacts.py`). The parts it assembles each have a 
 own: paging (`paging.py`), the HTTP session with the retry policy and the request budget
 (`http_session.py`, `budget.py`), each endpoint's response hook with the envelope check and
 what a 403 or 404 means (`ledger.py`, `envelope.py`), the answers' long form
-(`answers.py`), and the constants and declared columns (`settings.py`, `columns.py`).
+(`answers.py`), the responses tables built as Arrow (`arrow/`), and the constants and declared
+columns (`settings.py`, `columns.py`).
 """
 
 from typing import Any
 
-from dlt.common.jsonpath import compile_path
 from dlt.sources import DltSource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
@@ -26,9 +26,9 @@ from dlt.sources.rest_api.typing import (
 from requests import Session
 
 from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.answers import drop_null_objects, with_answers
-from analytics_assets.formbricks.ledger import RunLedger, EndpointGuard
-from analytics_assets.formbricks.columns import answers_table_hints, survey_questions_hints, table_columns
+from analytics_assets.formbricks.answers import drop_null_objects
+from analytics_assets.formbricks.ledger import DATA_PATH, EndpointGuard, RunLedger
+from analytics_assets.formbricks.columns import survey_questions_hints, table_columns
 from analytics_assets.formbricks.contacts import (
     AttributeKeys,
     attribute_classes_resource,
@@ -63,14 +63,11 @@ def _endpoint_resource(
     guard: EndpointGuard,
     page_size: int,
     responses_lookback_seconds: float | None,
-    responses_as_arrow: bool,
     progress: ReadProgress,
 ) -> EndpointResource:
     endpoint: Endpoint = {
         "path": path,
-        # Compiled once: dlt compiles a string selector again for every page (about a
-        # millisecond each, building jsonpath's parser), 1,000 times for 100,000 responses.
-        "data_selector": compile_path(settings.DATA_SELECTOR),
+        "data_selector": DATA_PATH,
         "paginator": {"type": "single_page"},
         "response_actions": [guard],
     }
@@ -91,8 +88,6 @@ def _endpoint_resource(
         steps.append({"map": guard.ledger.id_recorder(name)})
     if name != settings.PAGED_RESOURCE:
         steps.insert(0, {"map": drop_null_objects})
-    elif not responses_as_arrow:
-        steps.insert(0, {"map": with_answers})
     return {
         "name": name,
         "endpoint": endpoint,
@@ -139,7 +134,6 @@ def build_source(
     responses_lookback_seconds: float | None = settings.DEFAULT_RESPONSES_LOOKBACK_HOURS * 3600,
     ledger: RunLedger | None = None,
     attribute_keys: AttributeKeys | None = None,
-    responses_as_arrow: bool = True,
     arrow_batch_responses: int = settings.RESPONSES_ARROW_BATCH,
 ) -> DltSource:
     """Build the dlt source of the six API endpoints. Makes no request.
@@ -156,10 +150,8 @@ def build_source(
             endpoints. None: a fresh one for the current generation.
         attribute_keys: The run's attribute keys (current generation), possibly already fetched
             by the generation probe. None: fetched when needed.
-        responses_as_arrow: Build the responses and their nested tables as Arrow tables, a
-            batch of responses at a time (`response_tables.py`); False sends the records
-            through dlt's row normalizer, which makes the same tables, several times slower.
-        arrow_batch_responses: Responses built into Arrow tables at a time.
+        arrow_batch_responses: Responses built into Arrow tables at a time (`arrow/`), the
+            responses table and its nested tables alike.
 
     Returns:
         A `rest_api_source` named `analytics_api` with one resource per endpoint.
@@ -199,7 +191,6 @@ def build_source(
                 guard,
                 page_size,
                 responses_lookback_seconds,
-                responses_as_arrow,
                 progress,
             )
         )
@@ -222,13 +213,10 @@ def build_source(
     }
     source = rest_api_source(config, name=settings.SOURCE_NAME)
     responses = source.resources[settings.PAGED_RESOURCE]
-    if responses_as_arrow:
-        # Batches before dlt's incremental step, Arrow after it: it must see the records
-        # (placement affinity).
-        responses.add_step(ResponseBatches(progress, ledger, arrow_batch_responses))
-        responses.add_step(ResponseTables())
-        declare_nested_tables(responses)
-    else:
-        responses.apply_hints(nested_hints=answers_table_hints())
+    # Batches before dlt's incremental step, Arrow after it: it must see the records
+    # (placement affinity).
+    responses.add_step(ResponseBatches(progress, ledger, arrow_batch_responses))
+    responses.add_step(ResponseTables())
+    declare_nested_tables(responses)
     source.resources["surveys"].apply_hints(nested_hints=survey_questions_hints())
     return source

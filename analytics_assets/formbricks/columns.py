@@ -23,13 +23,16 @@ whichever generation loaded it, and a field that moves loses nothing.
 """
 
 import copy
+from typing import Any
 
-from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
-from dlt.extract.hints import make_nested_hints
+# dlt's column hints (`TColumnSchema`) and a table's columns by name (`TTableSchemaColumns`):
+# dicts that dlt's public `columns=` and `nested_hints=` arguments take as they are.
+TColumnSchema = dict[str, Any]
+TTableSchemaColumns = dict[str, TColumnSchema]
 
 
 def _column(data_type: str, *, nullable: bool = True) -> TColumnSchema:
-    return {"data_type": data_type, "nullable": nullable}  # type: ignore[typeddict-item]
+    return {"data_type": data_type, "nullable": nullable}
 
 
 def _record_columns(field_types: dict[str, str]) -> TTableSchemaColumns:
@@ -203,7 +206,7 @@ def survey_questions_hints() -> dict:
             "headline__default": _column("text"),
         }
     )
-    return {"questions": make_nested_hints(columns=columns)}
+    return {"questions": {"columns": columns}}
 
 
 def nested_table_columns() -> dict[tuple[str, ...], dict[str, TColumnSchema]]:
@@ -244,12 +247,3 @@ def nested_table_columns() -> dict[tuple[str, ...], dict[str, TColumnSchema]]:
         },
     }
     return {path: _named(columns) for path, columns in tables.items()}
-
-
-def answers_table_hints() -> dict:
-    """Nested hints of the row path for `responses__answers` and `responses__tags`."""
-    tables = nested_table_columns()
-    return {
-        "answers": make_nested_hints(columns=tables[("answers",)]),
-        "tags": make_nested_hints(columns=tables[("tags",)]),
-    }

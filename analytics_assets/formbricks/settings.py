@@ -2,7 +2,7 @@
 
 Everything a reader may want to tune or look up lives here as data, so that `source.py` reads
 as the assembly of these settings into one dlt config. This module reads no environment
-variable: it names them (`ENV_*`) and their defaults; `environment.py` reads them.
+variable: it names the API's (`ENV_*`) and their defaults; `config.py` reads them.
 """
 
 from typing import Final
@@ -10,29 +10,16 @@ from typing import Final
 # Environment variables of the API connection, handed to the resource as Dagster EnvVars.
 ENV_API_BASE_URL: Final = "ANALYTICS_API_BASE_URL"
 ENV_API_KEY: Final = "ANALYTICS_API_KEY"
-# The DuckDB file, read when a run needs it (`environment.run_setting`).
+# The DuckDB file, read when a run needs it (`config.read_settings`).
 ENV_DUCKDB_PATH: Final = "ANALYTICS_DUCKDB_PATH"
 
 DEFAULT_DUCKDB_PATH: Final = "data/warehouse.duckdb"
 
-# dlt names. The source, pipeline and asset prefix share one name so the asset
-# keys Dagster computes at import match the ones it computes at run time.
+# dlt names: the source's (its resources' state lives under it), and the pipeline and dataset
+# a pipeline gets when nobody names them (a loader instance names its own).
 SOURCE_NAME: Final = "analytics_api"
 PIPELINE_NAME: Final = "analytics_api"
 DATASET_NAME: Final = "analytics"
-ASSET_KEY_PREFIX: Final = "analytics_api"
-GROUP_NAME: Final = "analytics_api"
-
-# The analytics built on the raw tables: their own schema beside `analytics`, asset keys
-# `analytics/<table>`, group `analytics`.
-MARTS_DATASET_NAME: Final = "analytics_marts"
-MARTS_KEY_PREFIX: Final = "analytics"
-MARTS_GROUP_NAME: Final = "analytics"
-
-# Every step that writes the warehouse runs in this Dagster pool (limit 1 in dagster.yaml):
-# DuckDB has one writing process at a time, and two dlt loads would collide in dlt's folder.
-WAREHOUSE_POOL: Final = "analytics_warehouse"
-OWNERS: Final = ["team:data-platform"]
 
 API_KEY_HEADER: Final = "x-api-key"
 DATA_SELECTOR: Final = "data"
@@ -184,14 +171,6 @@ RESOURCE_DESCRIPTIONS: Final[dict[str, str]] = {
     ),
 }
 
-# Automation. Read when the code location loads (schedules and sensors are defined then), each
-# with a default, so definitions load with none of them set.
-ENV_SYNC_CRON: Final = "ANALYTICS_SYNC_CRON"
-ENV_FULL_REFRESH_CRON: Final = "ANALYTICS_FULL_REFRESH_CRON"
-ENV_SENSOR_INTERVAL_SECONDS: Final = "ANALYTICS_SENSOR_INTERVAL_SECONDS"
-DEFAULT_SYNC_CRON: Final = "0 * * * *"  # hourly, on the hour
-DEFAULT_FULL_REFRESH_CRON: Final = "0 3 * * 0"  # weekly, Sunday 03:00
-DEFAULT_SENSOR_INTERVAL_SECONDS: Final = 300
 
 # Client-side request budget (the API allows 100 requests a minute per key), kept in a SQLite
 # file that every process of one Dagster instance shares: runs and the sensor alike.
@@ -212,9 +191,6 @@ RESPONSES_ARROW_BATCH: Final = 2_500
 ENV_DESTINATION: Final = "ANALYTICS_DESTINATION"
 DEFAULT_DESTINATION: Final = "duckdb"
 
-# Freshness of responses: the freshness check warns past this age of the newest load.
-ENV_FRESHNESS_HOURS: Final = "ANALYTICS_FRESHNESS_HOURS"
-DEFAULT_FRESHNESS_HOURS: Final = 2.0
 
 # What a complete read does to rows the API no longer returns (`deletions.py`): delete them,
 # with their nested rows, or keep them with `deleted_at` set.

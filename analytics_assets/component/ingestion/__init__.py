@@ -1,0 +1,78 @@
+"""The ingestion assets of one loader instance: one dlt resource of the API per Dagster asset.
+
+The specs need a dlt source when definitions load, before any resource or environment exists:
+they are built from one with a placeholder key (building it makes no request). The real source
+and pipeline are built from the instance's resources inside the run and handed to dagster-dlt,
+with the same source and resource names, so the asset keys match.
+
+A run is four named steps (`steps.py`, `report.py`): detect the API's generation, load,
+reconcile deletions, report. An endpoint the server or key does not offer (the community
+edition's contacts, say) is materialized with no rows, `available: false` and the server's
+reason, and a warning in the run log.
+"""
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    FreshnessPolicy,
+    MaterializeResult,
+    multi_asset,
+)
+from dagster_dlt import build_dlt_asset_specs
+
+from analytics_assets.component.ingestion.config import IngestionConfig
+from analytics_assets.component.ingestion.report import report
+from analytics_assets.component.ingestion.run import IngestionRun
+from analytics_assets.component.ingestion.steps import detect, load, reconcile_deletions
+from analytics_assets.component.ingestion.translator import AnalyticsApiTranslator
+from analytics_assets.component.names import LoaderNames
+from analytics_assets.formbricks import build_source
+
+__all__ = ["IngestionConfig", "build_ingestion_assets"]
+
+# Placeholders for the specs' source: never sent anywhere, since that source is only read for
+# its resource names and hints.
+_PLACEHOLDER_BASE_URL = "https://analytics-api.invalid/api"
+_PLACEHOLDER_API_KEY = "placeholder"  # noqa: S105
+
+
+def build_ingestion_assets(
+    names: LoaderNames, *, kind: str, responses_freshness: FreshnessPolicy | None = None
+) -> AssetsDefinition:
+    """The six ingestion assets of one instance, in one step that loads the selected ones.
+
+    Args:
+        names: The instance's names (keys, resources, pool).
+        kind: The destination's name, shown as the assets' kind.
+        responses_freshness: The freshness policy of responses, if any.
+    """
+    translator = AnalyticsApiTranslator(names, kind, responses_freshness)
+    specs = build_dlt_asset_specs(
+        dlt_source=build_source(_PLACEHOLDER_BASE_URL, _PLACEHOLDER_API_KEY),
+        # No pipeline when definitions load: dlt.pipeline() creates its working folder on disk,
+        # and the destination is only known at run time. The run builds the real one.
+        dlt_pipeline=None,  # type: ignore[arg-type]
+        dagster_dlt_translator=translator,
+    )
+
+    @multi_asset(
+        name=names.ingestion_op,
+        specs=specs,
+        can_subset=True,
+        pool=names.pool,
+        required_resource_keys={names.api_resource, names.warehouse_resource},
+    )
+    def ingestion(
+        context: AssetExecutionContext, config: IngestionConfig
+    ) -> Iterator[MaterializeResult]:
+        """Load the selected endpoints of the API into the warehouse with dlt."""
+        run = IngestionRun.start(context, config, names)
+        with run.connection() as client:
+            detect(run, client)
+            outcome = load(run, translator)
+            deletions = reconcile_deletions(run, client, outcome)
+        yield from report(run, outcome, deletions)
+
+    return ingestion

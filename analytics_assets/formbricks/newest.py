@@ -1,0 +1,52 @@
+"""The newest response, in one request: what the new-responses sensor looks at on each tick."""
+
+from typing import Any
+
+import requests
+from requests import Session
+
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.errors import AnalyticsApiError
+
+
+def _records(response: requests.Response, path: str) -> list[Any]:
+    """The `data` list of an envelope, or an error naming the endpoint and the problem."""
+    if response.status_code != 200:
+        raise AnalyticsApiError(f"GET {path}: HTTP {response.status_code}")
+    try:
+        records = response.json()[settings.DATA_SELECTOR]
+    except (ValueError, KeyError, TypeError):
+        raise AnalyticsApiError(f'GET {path}: the body is not a {{"data": [...]}} envelope') from None
+    if not isinstance(records, list):
+        raise AnalyticsApiError(f"GET {path}: `data` is not a list")
+    return records
+
+
+def fetch_newest_response(
+    session: Session, base_url: str, api_key: str, timeout_seconds: float
+) -> dict[str, Any] | None:
+    """The newest response (`limit=1`), sent once through `session`.
+
+    Returns:
+        The newest response record, or None when the API has no responses.
+
+    Raises:
+        AnalyticsApiError: The API answered with an error or a body that is not the envelope.
+    """
+    path = settings.RESPONSES_PATH
+    try:
+        response = session.get(
+            base_url + path,
+            params={settings.LIMIT_PARAM: 1},
+            headers={settings.API_KEY_HEADER: api_key},
+            timeout=timeout_seconds,
+        )
+    except requests.RequestException as error:
+        raise AnalyticsApiError(f"GET {path}: {type(error).__name__} reaching {base_url}") from None
+    records = _records(response, path)
+    if not records:
+        return None
+    newest = records[0]
+    if not isinstance(newest, dict) or not newest.get("id") or not newest.get("createdAt"):
+        raise AnalyticsApiError(f"GET {path}: the newest record has no `id` or `createdAt`")
+    return newest
