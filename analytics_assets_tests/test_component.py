@@ -27,7 +27,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Longest hold of the release-5 sync's first page; released once the other sync has ended.
 HOLD_SECONDS = 50.0
 # (key prefix, dataset, sample release) of the two instances.
-INSTANCES = {"cloud": ("formbricks_cloud", "cloud", 5), "legacy": ("formbricks_legacy", "legacy", 2)}
+INSTANCES = {
+    "cloud": ("formbricks_cloud", "cloud", 5),
+    "legacy": ("formbricks_legacy", "legacy", 2),
+}
 
 
 def _write_project(root: Path) -> Path:
@@ -93,7 +96,9 @@ def test_another_project_builds_both_instances_from_its_defs_yaml(other_project:
         assert defs.resolve_sensor_def(f"{prefix}_new_responses_sensor")
         assert defs.resolve_sensor_def(f"{prefix}_analytics_automation_sensor")
     assert {"formbricks_cloud", "formbricks_legacy"} <= set(defs.resources or {})
-    assert {"formbricks_cloud_warehouse", "formbricks_legacy_warehouse"} <= set(defs.resources or {})
+    assert {"formbricks_cloud_warehouse", "formbricks_legacy_warehouse"} <= set(
+        defs.resources or {}
+    )
     # Each instance's steps take their own pool, so neither queues behind the other.
     pools = {
         defs.resolve_assets_def(AssetKey([prefix, "responses"])).op.pool
