@@ -50,3 +50,11 @@ def test_dg_list_defs_lists_what_the_definitions_hold(tmp_path: Path) -> None:
         f"{key.asset_key.to_user_string()}:{key.name}"
         for key in defs.resolve_asset_graph().asset_check_keys
     }
+
+
+def test_dg_list_components_lists_the_formbricks_loader(tmp_path: Path) -> None:
+    completed = _dg(tmp_path, "list", "components", "--json")
+    assert completed.returncode == 0, completed.stderr
+    listed = {entry["key"] for entry in json.loads(completed.stdout)["items"]}
+
+    assert "analytics_assets.component.FormbricksLoader" in listed
