@@ -21,8 +21,7 @@ import pytest
 import requests
 from dlt.sources import DltResource
 
-from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.ledger import RunLedger
+from analytics_assets.formbricks import build_source, settings
 from analytics_assets.formbricks.answers import with_answers
 from analytics_assets.formbricks.arrow import (
     ResponseTables,
@@ -30,14 +29,14 @@ from analytics_assets.formbricks.arrow import (
     responses_file_format,
 )
 from analytics_assets.formbricks.columns import nested_table_columns, table_columns
+from analytics_assets.formbricks.ledger import RunLedger
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.formbricks import build_source
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
-from analytics_assets_tests.live import import_or_skip_outside_ci
 from analytics_assets.warehouse.nested_rows import (
     delete_replaced_nested_rows,
     drop_responses_tables,
 )
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
+from analytics_assets_tests.live import import_or_skip_outside_ci
 
 ROOT = "responses"
 LINKS = ("_dlt_id", "_dlt_parent_id", "_dlt_root_id", "_dlt_load_id")
@@ -151,7 +150,9 @@ def _lookback_seconds(dataset: SampleDataset, ids: list[str]) -> float:
 
 
 def _generation(server: SampleApiServer) -> str:
-    return settings.GENERATION_CURRENT if server.dataset.release >= 3 else settings.GENERATION_LEGACY
+    return (
+        settings.GENERATION_CURRENT if server.dataset.release >= 3 else settings.GENERATION_LEGACY
+    )
 
 
 def _row_path(server: SampleApiServer) -> DltResource:
@@ -363,64 +364,52 @@ def test_arrow_path_loads_what_the_row_path_loaded_on_postgres_as_insert_values(
     _compare(warehouse, 2)
 
 
-def test_a_warehouse_the_row_path_made_loads_through_the_arrow_path_without_a_drop(
+def test_a_warehouse_the_row_path_made_fails_unchanged_until_its_responses_are_dropped(
     tmp_path: Path,
 ) -> None:
     """Before the Arrow path, the responses' nested tables were dlt nested tables (their schema
-    names a parent). The Arrow path loads into them as they are; `drop-responses` still resets
-    the responses tables, and the next run reads every response again."""
+    names a parent), which dlt loads no Arrow table into: a run fails before it changes a
+    table, and says to run `drop-responses` once; the run after it reads every response."""
     from dagster import DagsterInstance, materialize
     from dagster_dlt import DagsterDltResource
 
-    from analytics_assets_tests.loader import analytics_api_assets
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+    from analytics_assets_tests.loader import analytics_api_assets
 
     dataset = SampleDataset.generate(seed=3, responses=260, now=FIXED_NOW)
-    warehouse = WarehouseResource(
-        duckdb_path=str(tmp_path / "warehouse.duckdb"), pipelines_dir=str(tmp_path / "dlt")
-    )
+    path = tmp_path / "warehouse.duckdb"
+    warehouse = WarehouseResource(duckdb_path=str(path), pipelines_dir=str(tmp_path / "dlt"))
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
         old = dlt.source(lambda: _row_path(server), name=settings.SOURCE_NAME)()
         warehouse.build_pipeline().run(old, loader_file_format="parquet")
-        assert warehouse.build_pipeline().default_schema.tables["responses__answers"]["parent"]
-        for record in dataset.rows("responses")[:10]:
-            dataset.edit_response(record["id"], data=dict(list(record["data"].items())[:1]))
         dataset.add_responses(3, at=FIXED_NOW + timedelta(minutes=1))
         resources = {
             "dlt": DagsterDltResource(),
             "analytics_api": AnalyticsApiResource(base_url=server.base_url, api_key=TEST_API_KEY),
             "warehouse": warehouse,
         }
-        result = materialize([analytics_api_assets], resources=resources, instance=instance)
+        failed = materialize(
+            [analytics_api_assets], resources=resources, instance=instance, raise_on_error=False
+        )
 
-        assert result.success
-        assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (263, 0)
-        assert _answers(tmp_path / "warehouse.duckdb") == _answers_in(server)
+        assert not failed.success
+        [failure] = [e for e in failed.all_events if e.is_step_failure]
+        message = failure.step_failure_data.error.to_string()
+        assert "analytics-assets drop-responses" in message
+        assert "responses__answers" in message
+        assert _responses_and_orphans(path) == (260, 0)
 
         dropped = drop_responses_tables(warehouse.build_pipeline())
         assert "responses" in dropped and "responses__answers" in dropped
-        dataset.add_responses(2, at=FIXED_NOW + timedelta(minutes=2))
         again = materialize([analytics_api_assets], resources=resources, instance=instance)
 
         assert again.success
-        assert _responses_and_orphans(tmp_path / "warehouse.duckdb") == (265, 0)
-        assert _answers(tmp_path / "warehouse.duckdb") == _answers_in(server)
-
-
-def _answers(path: Path) -> int:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        [(answers,)] = connection.execute(
-            "SELECT count(*) FROM analytics.responses__answers"
-        ).fetchall()
-    return answers
-
-
-def _answers_in(server: SampleApiServer) -> int:
-    """The answers the API's responses hold now, one per answered question."""
-    return sum(len(record.get(settings.ANSWERS_FIELD, [])) for record in _row_path(server))
+        assert _responses_and_orphans(path) == (263, 0)
+        schema = warehouse.build_pipeline().default_schema
+        assert not schema.tables["responses__answers"].get("parent")
 
 
 def _responses_and_orphans(path: Path) -> tuple[int, int]:
@@ -541,9 +530,8 @@ def test_nested_rows_left_by_a_run_that_died_before_deleting_them_count_nowhere(
     from dagster_dlt import DagsterDltResource
 
     import analytics_assets.component.ingestion.steps as assets_module
-    from analytics_assets_tests.loader import analytics_api_assets
-    from analytics_assets_tests.loader import analytics_marts
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+    from analytics_assets_tests.loader import analytics_api_assets, analytics_marts
 
     dataset = SampleDataset.generate(seed=9, responses=300, now=FIXED_NOW)
     path = tmp_path / "warehouse.duckdb"

@@ -25,14 +25,14 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 
 from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.columns import table_columns
 from analytics_assets.formbricks.ledger import (
-    RunLedger,
     EndpointGuard,
     Refusal,
+    RunLedger,
     fetch_records,
     refusal_for,
 )
-from analytics_assets.formbricks.columns import table_columns
 
 USER_ID_KEY = "userId"
 

@@ -19,9 +19,9 @@ One request per run in `auto` mode; none when `ANALYTICS_API_GENERATION` pins `l
 from dlt.sources.helpers.rest_client import RESTClient
 
 from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.ledger import RunLedger, EndpointGuard, Refusal, fetch_records
 from analytics_assets.formbricks.contacts import AttributeKeys
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets.formbricks.ledger import EndpointGuard, Refusal, RunLedger, fetch_records
 
 
 def parse_generation_setting(value: str | None) -> str:
@@ -35,9 +35,7 @@ def parse_generation_setting(value: str | None) -> str:
     return setting
 
 
-def detect_generation(
-    client: RESTClient, ledger: RunLedger, attribute_keys: AttributeKeys
-) -> str:
+def detect_generation(client: RESTClient, ledger: RunLedger, attribute_keys: AttributeKeys) -> str:
     """Ask the probe path once and return `legacy` or `current`.
 
     The probe's answer (the attribute keys, or the community edition's refusal) is handed to

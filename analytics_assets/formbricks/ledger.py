@@ -26,11 +26,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from jsonpath_ng.ext import parse as parse_json_path
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.client import raise_for_status
 from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
 from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
+from jsonpath_ng.ext import parse as parse_json_path
 from requests import Response
 
 from analytics_assets.formbricks import settings

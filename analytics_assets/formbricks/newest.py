@@ -16,7 +16,9 @@ def _records(response: requests.Response, path: str) -> list[Any]:
     try:
         records = response.json()[settings.DATA_SELECTOR]
     except (ValueError, KeyError, TypeError):
-        raise AnalyticsApiError(f'GET {path}: the body is not a {{"data": [...]}} envelope') from None
+        raise AnalyticsApiError(
+            f'GET {path}: the body is not a {{"data": [...]}} envelope'
+        ) from None
     if not isinstance(records, list):
         raise AnalyticsApiError(f"GET {path}: `data` is not a list")
     return records

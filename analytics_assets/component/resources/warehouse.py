@@ -18,8 +18,7 @@ from pydantic import Field
 
 from analytics_assets.config import is_destination_name, read_settings
 from analytics_assets.formbricks import settings
-from dlt.common.destination import Destination
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from analytics_assets.formbricks.dlt_compat import Destination
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.warehouse.locks import hold_locks
 
@@ -231,9 +230,10 @@ class WarehouseResource(ConfigurableResource):
             pipeline_name=self.pipeline_name,
             pipelines_dir=self.pipelines_dir,
             destination=dlt.destinations.duckdb(
-                credentials=DuckDbCredentials(
-                    str(path), global_config={"memory_limit": self.duckdb_memory_limit}
-                )
+                credentials={
+                    "database": str(path),
+                    "global_config": {"memory_limit": self.duckdb_memory_limit},
+                }
             ),
             dataset_name=self.dataset_name,
             progress=progress,  # type: ignore[arg-type]

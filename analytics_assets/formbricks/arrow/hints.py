@@ -9,8 +9,8 @@ from dlt.sources import DltResource
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.columns import nested_table_columns
-from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.formbricks.dlt_compat import resolve_best_writer_spec
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 
 # dlt's column and table names for the links between a row and its parent.
 DLT_ID = "_dlt_id"

@@ -10,7 +10,11 @@ import pyarrow.compute as pc
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.arrow.hints import DLT_LIST_IDX
-from analytics_assets.formbricks.dlt_compat import coerce_value, is_iso_timestamp, py_type_to_sc_type
+from analytics_assets.formbricks.dlt_compat import (
+    coerce_value,
+    is_iso_timestamp,
+    py_type_to_sc_type,
+)
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
