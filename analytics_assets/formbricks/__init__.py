@@ -5,7 +5,7 @@ resources, one per endpoint, that merge on `id`, reading the paths of the API ge
 server speaks (`generations.py`): on Formbricks 3.0 and later, people and attribute classes come
 from the contacts endpoints (`contacts.py`). The parts it assembles each have a module of their
 own: paging (`paging.py`), the HTTP session with the retry policy and the request budget
-(`http_session.py`, `budget.py`), each endpoint's response hook with the envelope check and
+(`client.py`, `budget.py`), each endpoint's response hook with the envelope check and
 what a 403 or 404 means (`ledger.py`, `envelope.py`), the answers' long form
 (`answers.py`), the responses tables built as Arrow (`arrow/`), and the constants and declared
 columns (`settings.py`, `columns.py`).
@@ -27,20 +27,20 @@ from requests import Session
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.answers import drop_null_objects
-from analytics_assets.formbricks.ledger import DATA_PATH, EndpointGuard, RunLedger
+from analytics_assets.formbricks.arrow import (
+    ResponseBatches,
+    ResponseTables,
+    declare_nested_tables,
+)
+from analytics_assets.formbricks.client import build_retrying_session
 from analytics_assets.formbricks.columns import survey_questions_hints, table_columns
 from analytics_assets.formbricks.contacts import (
     AttributeKeys,
     attribute_classes_resource,
     identified_peoples_resource,
 )
-from analytics_assets.formbricks.client import build_retrying_session
+from analytics_assets.formbricks.ledger import DATA_PATH, EndpointGuard, RunLedger
 from analytics_assets.formbricks.paging import NewestFirstPaginator, ReadProgress
-from analytics_assets.formbricks.arrow import (
-    ResponseBatches,
-    ResponseTables,
-    declare_nested_tables,
-)
 
 
 def _responses_incremental(lookback_seconds: float) -> IncrementalConfig:
@@ -125,6 +125,59 @@ def _legacy_attribute_classes_check(ledger: RunLedger) -> Any:
     return check
 
 
+# The checks of records only Formbricks 2.7's own endpoints need (`ledger.py`).
+_LEGACY_CHECKS = {
+    "identified_peoples": _legacy_people_check,
+    "attribute_classes": _legacy_attribute_classes_check,
+}
+
+
+def _contacts_resources(
+    base_url: str,
+    api_key: str,
+    session: Session,
+    ledger: RunLedger,
+    attribute_keys: AttributeKeys | None,
+) -> dict[str, Any]:
+    """Formbricks 3.0+'s people and attribute classes, from the contacts endpoints; none on 2.x."""
+    if ledger.generation != settings.GENERATION_CURRENT:
+        return {}
+    client = RESTClient(
+        base_url=base_url,
+        auth=APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header"),
+        session=session,
+    )
+    keys = attribute_keys or AttributeKeys(client, ledger)
+    contacts = {
+        "attribute_classes": attribute_classes_resource(keys),
+        "identified_peoples": identified_peoples_resource(client, keys, ledger),
+    }
+    for name, resource in contacts.items():
+        resource.add_map(ledger.id_recorder(name))
+    return contacts
+
+
+def _config(base_url: str, api_key: str, session: Session, resources: list[Any]) -> RESTAPIConfig:
+    """The rest_api config: the client with the key, merge on `id`, the given resources."""
+    return {
+        "client": {
+            "base_url": base_url,
+            "auth": {
+                "type": "api_key",
+                "name": settings.API_KEY_HEADER,
+                "api_key": api_key,
+                "location": "header",
+            },
+            "session": session,
+        },
+        "resource_defaults": {
+            "primary_key": settings.PRIMARY_KEY,
+            "write_disposition": "merge",
+        },
+        "resources": resources,
+    }
+
+
 def build_source(
     base_url: str,
     api_key: str,
@@ -158,60 +211,22 @@ def build_source(
     """
     session = session if session is not None else build_retrying_session()
     ledger = ledger or RunLedger(generation=settings.GENERATION_CURRENT)
-    current = ledger.generation == settings.GENERATION_CURRENT
-    paths = settings.endpoint_paths(ledger.generation)
-    checks = {
-        "identified_peoples": _legacy_people_check(ledger),
-        "attribute_classes": _legacy_attribute_classes_check(ledger),
-    }
-    resources: list[Any] = []
     progress = ReadProgress()
-    if current:
-        client = RESTClient(
-            base_url=base_url,
-            auth=APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header"),
-            session=session,
-        )
-        keys = attribute_keys or AttributeKeys(client, ledger)
-        contacts = {
-            "attribute_classes": attribute_classes_resource(keys),
-            "identified_peoples": identified_peoples_resource(client, keys, ledger),
-        }
-        for name, resource in contacts.items():
-            resource.add_map(ledger.id_recorder(name))
+    contacts = _contacts_resources(base_url, api_key, session, ledger, attribute_keys)
+    resources: list[Any] = []
     for name in settings.RESOURCES:
-        if current and name in contacts:
+        if name in contacts:
             resources.append(contacts[name])
             continue
-        guard = EndpointGuard(name, ledger, None if current else checks.get(name))
+        check = None if contacts else _LEGACY_CHECKS.get(name)
+        guard = EndpointGuard(name, ledger, check(ledger) if check else None)
+        path = settings.endpoint_paths(ledger.generation)[name]
         resources.append(
-            _endpoint_resource(
-                name,
-                paths[name],
-                guard,
-                page_size,
-                responses_lookback_seconds,
-                progress,
-            )
+            _endpoint_resource(name, path, guard, page_size, responses_lookback_seconds, progress)
         )
-    config: RESTAPIConfig = {
-        "client": {
-            "base_url": base_url,
-            "auth": {
-                "type": "api_key",
-                "name": settings.API_KEY_HEADER,
-                "api_key": api_key,
-                "location": "header",
-            },
-            "session": session,
-        },
-        "resource_defaults": {
-            "primary_key": settings.PRIMARY_KEY,
-            "write_disposition": "merge",
-        },
-        "resources": resources,
-    }
-    source = rest_api_source(config, name=settings.SOURCE_NAME)
+    source = rest_api_source(
+        _config(base_url, api_key, session, resources), name=settings.SOURCE_NAME
+    )
     responses = source.resources[settings.PAGED_RESOURCE]
     # Batches before dlt's incremental step, Arrow after it: it must see the records
     # (placement affinity).

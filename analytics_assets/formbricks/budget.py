@@ -3,7 +3,7 @@
 The hosted API answers 429 past 100 requests a minute per key. A long backfill that paces itself
 never meets one. The budget is a pyrate-limiter SQLite bucket in the Dagster instance's folder,
 so runs and the sensor, in whatever process, take tokens from one bucket; requests-ratelimiter
-mounts it on the HTTP session (`http_session.py`).
+mounts it on the HTTP session (`client.py`).
 """
 
 import threading
