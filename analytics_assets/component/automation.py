@@ -146,7 +146,11 @@ def build_new_responses_sensor(
             "responses and everything downstream when a new one appeared."
         ),
     )
-    def new_responses_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    # The API resource's key is the instance's, so it cannot be a parameter's name: a tick
+    # reads it from the context; a direct invocation (tests) passes it as a keyword too.
+    def new_responses_sensor(
+        context: SensorEvaluationContext, **_: object
+    ) -> SensorResult | SkipReason:
         analytics_api = getattr(context.resources, names.api_resource)
         try:
             newest = analytics_api.fetch_newest_response(instance_directory(context))
