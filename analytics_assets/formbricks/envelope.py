@@ -28,8 +28,9 @@ def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
     path = urlsplit(response.url).path
     try:
         # orjson: about three times faster than the simplejson requests would use, on every page.
-        # It is stricter (no NaN, no byte-order mark), so a body it refuses gets the lenient
-        # parser before being called not JSON.
+        # It refuses a byte-order mark, which requests' parser accepts, so a body it refuses
+        # gets that parser before being called not JSON. Both refuse NaN, which Formbricks
+        # (JSON.stringify) never writes.
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
