@@ -71,8 +71,6 @@ MARTS_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-
-
 def _spec(
     names: LoaderNames, table: str, kind: str, freshness: FreshnessPolicy | None
 ) -> AssetSpec:
@@ -94,7 +92,9 @@ def _materialization(
     names: LoaderNames, client: Any, table: str, row_count: int
 ) -> MaterializeResult:
     schema = names.analytics_dataset
-    columns = [TableColumn(name=name, type=kind) for name, kind in table_columns(client, schema, table)]
+    columns = [
+        TableColumn(name=name, type=kind) for name, kind in table_columns(client, schema, table)
+    ]
     metadata: dict[str, Any] = table_metadata(
         row_count=row_count,
         column_schema=TableSchema(columns=columns),

@@ -16,8 +16,8 @@ import json
 from typing import Any
 
 from dagster import (
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     DagsterInvalidDefinitionError,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -38,9 +38,7 @@ from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.errors import AnalyticsApiError, AnalyticsConfigurationError
 
 
-def build_jobs(
-    names: LoaderNames, ingestion: AssetsDefinition
-) -> tuple[Any, Any]:
+def build_jobs(names: LoaderNames, ingestion: AssetsDefinition) -> tuple[Any, Any]:
     """The sync job and the full-refresh job over the ingestion assets (as `define_asset_job`
     returns them: Dagster exports no name for their type)."""
     selection = AssetSelection.assets(ingestion)
@@ -138,7 +136,9 @@ def build_new_responses_sensor(
     @sensor(
         name=names.new_responses_sensor,
         minimum_interval_seconds=minimum_interval_seconds,
-        asset_selection=AssetSelection.assets(names.asset_key(settings.PAGED_RESOURCE)).downstream(),
+        asset_selection=AssetSelection.assets(
+            names.asset_key(settings.PAGED_RESOURCE)
+        ).downstream(),
         required_resource_keys={names.api_resource},
         default_status=DefaultSensorStatus.STOPPED,
         description=(

@@ -132,7 +132,9 @@ class FormbricksLoader(Component, Resolvable):
         project = read_settings()
         names = self.names()
         kind = destination_kind(self.destination or project.destination)
-        hours = self.freshness_hours if self.freshness_hours is not None else project.freshness_hours
+        hours = (
+            self.freshness_hours if self.freshness_hours is not None else project.freshness_hours
+        )
         freshness = FreshnessPolicy.time_window(fail_window=timedelta(hours=hours))
         ingestion = build_ingestion_assets(names, kind=kind, responses_freshness=freshness)
         sync, full_refresh = build_jobs(names, ingestion)

@@ -6,6 +6,7 @@ cause and says which endpoint failed, how, and what to do; the original chain st
 """
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
@@ -40,21 +41,38 @@ class WrongBaseUrlError(AnalyticsApiError):
 # What to check when the API rejects the key. Since Formbricks 3.8 a key belongs to the
 # organization and lists the workspaces it may read; one with no workspace is rejected (401) by
 # every endpoint but surveys, which 5.x answers with an empty list.
-KEY_HELP = (
-    f"Check {settings.ENV_API_KEY} (resource analytics_api, field api_key): it must be a "
-    "management API key of this server. Since Formbricks 3.8 a key belongs to the organization "
-    "and is refused unless it has read access to at least one workspace: in Formbricks, open "
-    "Organization settings > API Keys and give the key read access under Workspace Access "
-    "(Project Access, with an environment, before 4.9)."
-)
+@dataclass(frozen=True)
+class SettingNames:
+    """The settings a message tells the user to check: one loader instance's.
+
+    Attributes:
+        base_url: The environment variable of the base URL.
+        api_key: The environment variable of the key.
+        api_resource: The resource that holds both.
+    """
+
+    base_url: str = settings.ENV_API_BASE_URL
+    api_key: str = settings.ENV_API_KEY
+    api_resource: str = "analytics_api"
 
 
-def wrong_base_url_message(paths: list[str]) -> str:
+def key_help(names: SettingNames = SettingNames()) -> str:
+    """What to check when the API rejects the key."""
+    return (
+        f"Check {names.api_key} (resource {names.api_resource}, field api_key): it must be a "
+        "management API key of this server. Since Formbricks 3.8 a key belongs to the "
+        "organization and is refused unless it has read access to at least one workspace: in "
+        "Formbricks, open Organization settings > API Keys and give the key read access under "
+        "Workspace Access (Project Access, with an environment, before 4.9)."
+    )
+
+
+def wrong_base_url_message(paths: list[str], names: SettingNames = SettingNames()) -> str:
     """Why every endpoint answering 404 means the base URL, naming the paths asked."""
     asked = ", ".join(f"GET {path}" for path in paths)
     return (
         f"every endpoint this run asked answered HTTP 404 ({asked}). Every Formbricks version "
-        f"serves GET {settings.SURVEYS_PATH}, so {settings.ENV_API_BASE_URL} is not the API's "
+        f"serves GET {settings.SURVEYS_PATH}, so {names.base_url} is not the API's "
         "root: it is the URL the paths hang off, ending in /api, e.g. "
         "https://app.formbricks.com/api or https://<your-host>/api."
     )
@@ -90,7 +108,11 @@ def _endpoint_of(error: BaseException, paths: Mapping[str, str]) -> str:
 
 
 def explain_load_failure(
-    error: BaseException, *, attempts: int, paths: Mapping[str, str]
+    error: BaseException,
+    *,
+    attempts: int,
+    paths: Mapping[str, str],
+    names: SettingNames = SettingNames(),
 ) -> BaseException:
     """An `AnalyticsLoadError` describing why a load failed, or `error` itself if not API-related.
 
@@ -98,6 +120,7 @@ def explain_load_failure(
         error: What `pipeline.run` (or the generation probe before it) raised.
         attempts: Attempts each request was given (retries + 1), quoted in the message.
         paths: Resource name -> the path it reads in this run, to name the endpoint.
+        names: The settings to name in the message.
     """
     endpoint = _endpoint_of(error, paths)
     nothing_lost = (
@@ -110,7 +133,7 @@ def explain_load_failure(
             status = cause.response.status_code
             if status in (401, 403):
                 return AnalyticsLoadError(
-                    f"{endpoint}: the API rejected the key (HTTP {status}). {KEY_HELP} "
+                    f"{endpoint}: the API rejected the key (HTTP {status}). {key_help(names)} "
                     f"{nothing_lost}"
                 )
             if status == 429:
@@ -127,7 +150,7 @@ def explain_load_failure(
                 )
             if status == 404:
                 return AnalyticsLoadError(
-                    f"{endpoint}: HTTP 404. Check {settings.ENV_API_BASE_URL}: it is the root "
+                    f"{endpoint}: HTTP 404. Check {names.base_url}: it is the root "
                     "the paths hang off, e.g. https://app.formbricks.com/api. " + nothing_lost
                 )
             return AnalyticsLoadError(f"{endpoint}: HTTP {status}. {nothing_lost}")
@@ -135,6 +158,6 @@ def explain_load_failure(
             kind = "timed out" if isinstance(cause, requests.Timeout) else "could not connect"
             return AnalyticsLoadError(
                 f"{endpoint}: {kind} on all {attempts} attempts ({type(cause).__name__}). Check "
-                f"{settings.ENV_API_BASE_URL} and the network, or run again later. {nothing_lost}"
+                f"{names.base_url} and the network, or run again later. {nothing_lost}"
             )
     return error

@@ -39,6 +39,7 @@ from analytics_assets.formbricks.errors import (
     AnalyticsApiError,
     ApiGenerationError,
     EndpointUnavailableError,
+    SettingNames,
     WrongBaseUrlError,
     wrong_base_url_message,
 )
@@ -134,6 +135,8 @@ class RunLedger:
     seen: dict[str, set[str]] = field(default_factory=dict)
     # Records read but not yet handed to dlt, by resource (`response_tables.py` holds a batch).
     held: dict[str, int] = field(default_factory=dict)
+    # The instance's settings, named in the errors the ledger gives.
+    setting_names: SettingNames = field(default_factory=SettingNames)
 
     def id_recorder(self, resource: str) -> Callable[[Any], Any]:
         """A dlt map step that notes the `id` of every row `resource` yields, unchanged."""
@@ -167,17 +170,21 @@ class RunLedger:
         self.refusals.append(refusal)
         nothing_answered = not self.answered
         if refusal.status == 404 and nothing_answered and refusal.resource == "surveys":
-            return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+            return WrongBaseUrlError(
+                wrong_base_url_message(self._paths_not_found(), self.setting_names)
+            )
         mismatch = self._generation_mismatch(refusal)
         if mismatch is not None:
             if refusal.status == 404 and nothing_answered:
                 mismatch += (
-                    f" If every endpoint answers 404, check {settings.ENV_API_BASE_URL} instead."
+                    f" If every endpoint answers 404, check {self.setting_names.base_url} instead."
                 )
             return ApiGenerationError(mismatch)
         if refusal.resource in settings.REQUIRED_RESOURCES:
             if refusal.status == 404 and nothing_answered:
-                return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+                return WrongBaseUrlError(
+                    wrong_base_url_message(self._paths_not_found(), self.setting_names)
+                )
             return EndpointUnavailableError(self._required_message(refusal))
         return None
 
@@ -187,7 +194,9 @@ class RunLedger:
             return None
         if any(r.status != 404 for r in self.refusals):
             return None
-        return WrongBaseUrlError(wrong_base_url_message(self._paths_not_found()))
+        return WrongBaseUrlError(
+            wrong_base_url_message(self._paths_not_found(), self.setting_names)
+        )
 
     def _paths_not_found(self) -> list[str]:
         return list(dict.fromkeys(r.path for r in self.refusals if r.status == 404))
@@ -225,7 +234,7 @@ class RunLedger:
 
     def _required_message(self, refusal: Refusal) -> str:
         access = (
-            f" The key may lack read access to this workspace; check {settings.ENV_API_KEY}."
+            f" The key may lack read access to this workspace; check {self.setting_names.api_key}."
             if refusal.status == 403
             else ""
         )

@@ -2,7 +2,8 @@
 
 Everything a reader may want to tune or look up lives here as data, so that the source builder
 (`formbricks/__init__.py`) reads as the assembly of these settings into one dlt config. This
-module reads no environment variable: it names the API's (`ENV_*`) and their defaults; `config.py` reads them.
+module reads no environment variable: it names the API's (`ENV_*`) and their defaults;
+`config.py` reads them.
 """
 
 from typing import Final

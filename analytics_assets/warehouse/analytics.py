@@ -64,8 +64,6 @@ LIVE_VIEWS: dict[str, tuple[str, dict[str, str]]] = {
 SHARED_VIEWS = ("questions", "nps_answers")
 
 
-
-
 def _live_view(view: str, columns_by_table: dict[str, set[str]], raw: str, schema: str) -> str:
     """The SELECT of one `live_*` view, fitted to the raw table as it is."""
     table, columns = LIVE_VIEWS[view]
@@ -129,7 +127,9 @@ def headline_figures(client: Any, now: datetime, schema: str) -> dict[str, float
     )
     figures: dict[str, float | int] = {
         "responses_total": int(responses or 0),
-        "responses_last_day": int(scalar(client, sql_file("responses_since", schema), now - timedelta(1))),
+        "responses_last_day": int(
+            scalar(client, sql_file("responses_since", schema), now - timedelta(1))
+        ),
     }
     if responses:
         figures["completion_rate"] = float(finished) / float(responses)

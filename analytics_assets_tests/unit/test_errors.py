@@ -12,11 +12,12 @@ from dlt.extract.exceptions import ResourceExtractionError
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from analytics_assets.formbricks.errors import (
-    KEY_HELP,
     AnalyticsApiError,
     AnalyticsConfigurationError,
     AnalyticsLoadError,
+    SettingNames,
     explain_load_failure,
+    key_help,
     wrong_base_url_message,
 )
 
@@ -45,11 +46,11 @@ def extraction_failed(resource: str) -> ResourceExtractionError:
 
 
 def test_the_key_help_names_the_setting_and_where_to_grant_access():
-    assert KEY_HELP.startswith(
+    assert key_help().startswith(
         "Check ANALYTICS_API_KEY (resource analytics_api, field api_key): it must be a "
         "management API key of this server."
     )
-    assert "Organization settings > API Keys" in KEY_HELP
+    assert "Organization settings > API Keys" in key_help()
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -63,8 +64,23 @@ def test_a_rejected_key_deep_in_dlts_chain_names_the_resource_and_the_key_settin
     assert type(explained) is AnalyticsLoadError
     assert str(explained) == (
         f"responses (GET /v1/management/responses): the API rejected the key (HTTP {status}). "
-        f"{KEY_HELP} {NOTHING_LOST}"
+        f"{key_help()} {NOTHING_LOST}"
     )
+
+
+def test_a_second_instances_failures_name_its_own_variables(make_http_error):
+    names = SettingNames(base_url="EU_BASE_URL", api_key="EU_KEY", api_resource="eu")
+
+    rejected = explain_load_failure(
+        step_failed(make_http_error(401, url=SURVEYS_URL)), attempts=4, paths=PATHS, names=names
+    )
+    missing = explain_load_failure(
+        step_failed(make_http_error(404, url=SURVEYS_URL)), attempts=4, paths=PATHS, names=names
+    )
+
+    assert "Check EU_KEY (resource eu, field api_key)" in str(rejected)
+    assert "ANALYTICS_API" not in str(rejected)
+    assert "Check EU_BASE_URL: it is the root" in str(missing)
 
 
 def test_without_a_resource_name_the_endpoint_is_the_failed_requests_path_from_v1(
@@ -73,7 +89,7 @@ def test_without_a_resource_name_the_endpoint_is_the_failed_requests_path_from_v
     error = step_failed(make_http_error(401, url=SURVEYS_URL + "?limit=1"))
 
     assert str(explain(error)) == (
-        f"GET /v1/management/surveys: the API rejected the key (HTTP 401). {KEY_HELP} "
+        f"GET /v1/management/surveys: the API rejected the key (HTTP 401). {key_help()} "
         f"{NOTHING_LOST}"
     )
 

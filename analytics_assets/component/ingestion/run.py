@@ -23,6 +23,7 @@ from analytics_assets.component.names import LoaderNames
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.contacts import AttributeKeys
+from analytics_assets.formbricks.errors import SettingNames
 from analytics_assets.formbricks.ledger import RunLedger
 
 PROGRESS_LOG_PERIOD_SECONDS = 5.0
@@ -82,6 +83,7 @@ class IngestionRun:
             if setting == settings.GENERATION_AUTO
             else setting,
             setting=setting,
+            setting_names=SettingNames(names.base_url_env, names.api_key_env, names.api_resource),
         )
         tables = [key.path[-1] for key in context.selected_asset_keys]
         return cls(context, config, names, api, warehouse, pipeline, ledger, tables)

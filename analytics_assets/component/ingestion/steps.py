@@ -23,7 +23,11 @@ from analytics_assets.component.ingestion.translator import AnalyticsApiTranslat
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.errors import AnalyticsLoadError, explain_load_failure
 from analytics_assets.formbricks.generations import detect_generation
-from analytics_assets.warehouse.changes import TableChanges, changes_after_load, snapshot_before_load
+from analytics_assets.warehouse.changes import (
+    TableChanges,
+    changes_after_load,
+    snapshot_before_load,
+)
 from analytics_assets.warehouse.deletions import (
     VERIFY_LIMIT,
     TableDeletions,
@@ -46,6 +50,7 @@ def explained(run: IngestionRun, error: BaseException) -> BaseException:
         error,
         attempts=run.api.max_retries + 1,
         paths=settings.endpoint_paths(run.ledger.generation),
+        names=run.ledger.setting_names,
     )
 
 
@@ -208,7 +213,9 @@ def _verify_missing_responses(
     return plan.without(still)
 
 
-def _plans(run: IngestionRun, client: RESTClient, outcome: LoadOutcome) -> dict[str, TableDeletions]:
+def _plans(
+    run: IngestionRun, client: RESTClient, outcome: LoadOutcome
+) -> dict[str, TableDeletions]:
     plans = plan_deletions(
         run.pipeline,
         run.ledger.seen,

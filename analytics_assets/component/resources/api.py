@@ -50,7 +50,9 @@ class AnalyticsApiResource(ConfigurableResource):
         )
     )
     api_key: str = Field(
-        description="Management API key, sent as `x-api-key` (from the variable `api_key_env` names)."
+        description=(
+            "Management API key, sent as `x-api-key` (from the variable `api_key_env` names)."
+        )
     )
     base_url_env: str = Field(
         default=settings.ENV_API_BASE_URL,
