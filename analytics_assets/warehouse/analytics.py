@@ -17,20 +17,18 @@ JSON functions, and runs unchanged on DuckDB and Postgres.
 """
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from analytics_assets.formbricks.columns import DELETED_AT
-from analytics_assets.warehouse.queries import rows, scalar
+from analytics_assets.warehouse.queries import row_count, rows, scalar, sql_statement
 
-SQL_DIR = Path(__file__).parent / "sql"
 # The analytics schema the SQL files name.
 SQL_SCHEMA = "analytics_marts"
 
 
 def sql_file(name: str, schema: str = SQL_SCHEMA) -> str:
     """The text of `sql/<name>.sql`, reading the analytics views from `schema`."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = sql_statement(name)
     return text if schema == SQL_SCHEMA else text.replace(f"{SQL_SCHEMA}.", f"{schema}.")
 
 
@@ -108,7 +106,7 @@ def rebuild_table(client: Any, table: str, schema: str) -> int:
     with client.begin_transaction():
         client.execute_sql(f"DROP TABLE IF EXISTS {schema}.{table}")
         client.execute_sql(f"CREATE TABLE {schema}.{table} AS {sql}")
-    return int(scalar(client, f"SELECT count(*) FROM {schema}.{table}"))
+    return row_count(client, f"{schema}.{table}")
 
 
 def table_columns(client: Any, schema: str, table: str) -> list[tuple[str, str]]:

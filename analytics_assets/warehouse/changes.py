@@ -16,7 +16,7 @@ from dlt import Pipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.sql_client import SqlClientBase
 
-from analytics_assets.warehouse.queries import rows, scalar
+from analytics_assets.warehouse.queries import row_count, rows, scalar, sql_statement
 
 # Rows read from the warehouse at a time when counting what a load changed.
 CHUNK_ROWS = 10_000
@@ -58,19 +58,19 @@ def snapshot_before_load(
         for table_name in table_names:
             table = client.make_qualified_table_name(table_name)
             try:
-                row_count = scalar(client, f"SELECT count(*) FROM {table}")
+                count = row_count(client, table)
             except DatabaseUndefinedRelation:
                 snapshots[table_name] = TableVersions(row_count=0)
                 continue
-            sql, args = f"SELECT id, updated_at FROM {table}", ()
+            sql, args = sql_statement("changes_versions", table=table), ()
             if table_name in windows:
                 column, lookback = windows[table_name]
-                newest = scalar(client, f"SELECT max({column}) FROM {table}")
+                newest = scalar(client, sql_statement("changes_newest", table=table, column=column))
                 if newest is not None:
-                    sql += f" WHERE {column} >= %s"
+                    sql = sql_statement("changes_versions_since", table=table, column=column)
                     args = (_as_datetime(newest) - lookback,)
             snapshots[table_name] = TableVersions(
-                row_count=int(row_count), updated_at=dict(rows(client, sql, *args))
+                row_count=count, updated_at=dict(rows(client, sql, *args))
             )
     return snapshots
 
@@ -85,7 +85,7 @@ def changes_after_load(
         for table_name, previous in before.items():
             table = client.make_qualified_table_name(table_name)
             try:
-                row_count = int(scalar(client, f"SELECT count(*) FROM {table}"))
+                count = row_count(client, table)
             except DatabaseUndefinedRelation:
                 changes[table_name] = TableChanges(0, 0, 0)
                 continue
@@ -94,13 +94,13 @@ def changes_after_load(
                 placeholders = ", ".join(["%s"] * len(load_ids))
                 rows_changed = _count_changed(
                     client,
-                    f"SELECT id, updated_at FROM {table} WHERE _dlt_load_id IN ({placeholders})",
+                    sql_statement("changes_written", table=table, load_ids=placeholders),
                     load_ids,
                     previous.updated_at,
                 )
             changes[table_name] = TableChanges(
-                row_count=row_count,
-                rows_new=row_count - previous.row_count,
+                row_count=count,
+                rows_new=count - previous.row_count,
                 rows_changed=rows_changed,
             )
     return changes

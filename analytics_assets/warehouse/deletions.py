@@ -40,6 +40,7 @@ from requests import Response
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.columns import DELETED_AT
+from analytics_assets.warehouse.queries import sql_statement
 
 # Ids per UPDATE statement in flag mode (a parameter list, well under every database's limit).
 FLAG_BATCH = 500
@@ -137,7 +138,7 @@ def plan_deletions(
             qualified = client.make_qualified_table_name(table)
             try:
                 with client.execute_query(
-                    f"SELECT id, created_at, updated_at, {DELETED_AT} FROM {qualified}"
+                    sql_statement("deletions_rows", table=qualified, deleted_at=DELETED_AT)
                 ) as cursor:
                     rows = cursor.fetchall()
             except DatabaseUndefinedRelation:
@@ -258,8 +259,9 @@ def apply_deletions(
                     batch = doomed[start : start + FLAG_BATCH]
                     marks = ", ".join(["%s"] * len(batch))
                     client.execute_sql(
-                        f"UPDATE {qualified} SET {DELETED_AT} = %s "
-                        f"WHERE {DELETED_AT} IS NULL AND id IN ({marks})",
+                        sql_statement(
+                            "deletions_flag", table=qualified, deleted_at=DELETED_AT, ids=marks
+                        ),
                         at,
                         *batch,
                     )

@@ -7,21 +7,12 @@ own), so after each load `delete_replaced_nested_rows` deletes the rows whose re
 replaced or deleted, with the statements in `sql/nested_rows_replaced_*.sql`.
 """
 
-from pathlib import Path
-
 import dlt
 
 from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.arrow.hints import DLT_ROOT_ID
 from analytics_assets.formbricks.dlt_compat import pipeline_drop
-from analytics_assets.warehouse.queries import columns_by_table, scalar
-
-_SQL = Path(__file__).parent / "sql"
-
-
-def _statement(name: str, **tables: str) -> str:
-    """`sql/<name>.sql` with its table names filled in (already qualified and quoted)."""
-    return (_SQL / f"{name}.sql").read_text(encoding="utf-8").format(**tables)
+from analytics_assets.warehouse.queries import columns_by_table, scalar, sql_statement
 
 
 def drop_responses_tables(pipeline: dlt.Pipeline) -> list[str]:
@@ -61,8 +52,8 @@ def delete_replaced_nested_rows(pipeline: dlt.Pipeline) -> dict[str, int]:
             if not table.startswith(f"{root}__") or DLT_ROOT_ID not in columns:
                 continue
             names = {"nested": client.make_qualified_table_name(table), "responses": responses}
-            count = scalar(client, _statement("nested_rows_replaced_count", **names))
+            count = scalar(client, sql_statement("nested_rows_replaced_count", **names))
             if count:
-                client.execute_sql(_statement("nested_rows_replaced_delete", **names))
+                client.execute_sql(sql_statement("nested_rows_replaced_delete", **names))
             deleted[table] = int(count)
     return deleted

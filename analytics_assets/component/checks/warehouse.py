@@ -6,8 +6,6 @@ on one connection, which holds the DuckDB file's lock.
 """
 
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 
 from dagster import AssetCheckExecutionContext, AssetCheckKey, AssetCheckResult, MetadataValue
 from dlt.destinations.sql_client import SqlClientBase
@@ -21,19 +19,7 @@ from analytics_assets.component.checks.constants import (
 from analytics_assets.component.checks.history import MaterializationHistory
 from analytics_assets.component.checks.results import Results
 from analytics_assets.component.resources import WarehouseResource
-from analytics_assets.warehouse.queries import columns_by_table, rows
-
-SQL_DIR = Path(__file__).parents[2] / "warehouse" / "sql"
-
-
-@cache
-def checks_sql(name: str) -> str:
-    """The query of `warehouse/sql/checks_<name>.sql`, without its comment lines.
-
-    The comments document the `{placeholders}`; left in, `str.format` would fill them too.
-    """
-    text = (SQL_DIR / f"checks_{name}.sql").read_text(encoding="utf-8")
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+from analytics_assets.warehouse.queries import columns_by_table, rows, sql_statement
 
 
 class WarehouseChecks:
@@ -74,8 +60,10 @@ class WarehouseChecks:
         dataset = self.client.make_qualified_table_name_path(
             None, dataset_name=self.results.names.dataset
         )
-        sql = checks_sql(name).format(
-            dataset=".".join(dataset), table=self.client.escape_column_name(table)
+        sql = sql_statement(
+            f"checks_{name}",
+            dataset=".".join(dataset),
+            table=self.client.escape_column_name(table),
         )
         return rows(self.client, sql)
 

@@ -1,0 +1,2 @@
+-- The newest value of a table's cursor column. Placeholders: {table}, {column}.
+SELECT max({column}) FROM {table}
