@@ -44,11 +44,12 @@ from pathlib import Path
 import psutil
 import pytest
 
+from analytics_assets.component.ingestion.report import responses_cursor
 from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, data_tables, query
 from analytics_assets_tests.live import scrubbed_env
+from analytics_assets_tests.loader import analytics_api_assets
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 POOL = analytics_api_assets.op.pool
@@ -219,16 +220,7 @@ class Deployment:
         path = self.pipeline_dir / "state.json"
         if not path.exists():
             return None
-        state = json.loads(path.read_text())
-        incremental = (
-            state.get("sources", {})
-            .get(settings.SOURCE_NAME, {})
-            .get("resources", {})
-            .get(settings.PAGED_RESOURCE, {})
-            .get("incremental", {})
-            .get(settings.RESPONSES_CURSOR_FIELD, {})
-        )
-        return incremental.get("last_value")
+        return responses_cursor(json.loads(path.read_text()))
 
     def pending_packages(self) -> list[Path]:
         """dlt load packages normalized but not (completely) loaded."""
@@ -398,8 +390,8 @@ def _load_once(dataset: SampleDataset, root: Path) -> Path:
     from dagster import materialize
     from dagster_dlt import DagsterDltResource
 
-    from analytics_assets_tests.loader import analytics_api_assets
     from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+    from analytics_assets_tests.loader import analytics_api_assets
 
     path = root / "reference.duckdb"
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:

@@ -4,7 +4,7 @@ dagster-dlt's own metadata (`rows_loaded`, the column schema, ...) stays as dlt 
 project's figures go under keys of its own (`component/metadata.py`).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -29,10 +29,10 @@ from analytics_assets.formbricks.ledger import Refusal
 from analytics_assets.warehouse.deletions import TableDeletions
 
 
-def responses_cursor(run: IngestionRun) -> str | None:
-    """The newest `createdAt` the incremental cursor of responses has seen, from dlt's state."""
+def responses_cursor(state: Mapping[str, Any]) -> str | None:
+    """The newest `createdAt` the incremental cursor of responses has seen, in dlt's state."""
     incremental = (
-        run.pipeline.state.get("sources", {})
+        state.get("sources", {})
         .get(settings.SOURCE_NAME, {})
         .get("resources", {})
         .get(settings.PAGED_RESOURCE, {})
@@ -102,7 +102,7 @@ def _deletion_metadata(plan: TableDeletions | None) -> dict[str, Any]:
 def _responses_metadata(run: IngestionRun) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "sync_mode": "full_refresh" if run.config.full_refresh else "incremental",
-        "cursor_created_at": MetadataValue.text(responses_cursor(run) or ""),
+        "cursor_created_at": MetadataValue.text(responses_cursor(run.pipeline.state) or ""),
     }
     if not run.config.full_refresh:
         metadata["lookback_hours"] = MetadataValue.float(run.api.responses_lookback_hours)
