@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, materialize
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.definitions import defs
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
     RESPONSE_COUNT,
@@ -19,6 +18,7 @@ from analytics_assets_tests.conftest import (
     query,
     table_ids,
 )
+from analytics_assets_tests.loader import analytics_api_assets
 
 RESPONSES_PATH = settings.RESPONSES_PATH
 
@@ -195,8 +195,8 @@ def test_duckdb_file_named_like_the_dataset_is_refused_before_any_request(
 def test_page_size_and_request_budget_come_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, sample_api: SampleApiServer, resources: dict
 ) -> None:
-    from analytics_assets.formbricks.errors import AnalyticsConfigurationError
     from analytics_assets.component.resources import AnalyticsApiResource
+    from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 
     monkeypatch.setenv(settings.ENV_API_PAGE_SIZE, "1000")
     monkeypatch.setenv(settings.ENV_API_REQUESTS_PER_MINUTE, "0")

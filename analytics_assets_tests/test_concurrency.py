@@ -15,11 +15,10 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, EventLogEntry
 
 from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import NAMES
-from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
 from analytics_assets_tests.live import scrubbed_env, wait_for
+from analytics_assets_tests.loader import NAMES, analytics_api_assets
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 INGESTION_STEP = analytics_api_assets.op.name

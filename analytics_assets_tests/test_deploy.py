@@ -35,10 +35,8 @@ from dagster import (
     materialize,
 )
 
-from analytics_assets.formbricks import settings
-from analytics_assets import config
-from analytics_assets_tests.loader import NAMES
 from analytics_assets_tests.live import free_port, scrubbed_env, skip_or_fail_in_ci
+from analytics_assets_tests.loader import NAMES
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_INSTANCE = REPO / "deploy" / "dagster.yaml"

@@ -12,15 +12,20 @@ import pytest
 from dagster import AssetKey, ExecuteInProcessResult, materialize
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets.formbricks import settings
 from analytics_assets.component.analytics import MARTS_TABLES
-from analytics_assets.definitions import defs
-from analytics_assets.warehouse.analytics import LIVE_VIEWS, SHARED_VIEWS
-from analytics_assets_tests.loader import NAMES, analytics_api_assets, analytics_marts, asset_key_for
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.definitions import defs
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
+from analytics_assets.warehouse.analytics import LIVE_VIEWS, SHARED_VIEWS
 from analytics_assets_tests.conftest import TEST_API_KEY, query
 from analytics_assets_tests.handmade import RECENT, handmade_dataset, question, response, survey
+from analytics_assets_tests.loader import (
+    NAMES,
+    analytics_api_assets,
+    analytics_marts,
+    asset_key_for,
+)
 
 MARTS = NAMES.analytics_dataset
 
@@ -251,7 +256,9 @@ def test_materializing_everything_includes_the_analytics(warehouse: Path) -> Non
     assert {name for name, kind in kinds.items() if kind == "BASE TABLE"} == set(MARTS_TABLES)
     # The views the SQL files read, which users may query too.
     assert {name for name, kind in kinds.items() if kind == "VIEW"} == {*LIVE_VIEWS, *SHARED_VIEWS}
-    assert AssetKey([NAMES.analytics_key_prefix, "survey_summary"]) == NAMES.analytics_key("survey_summary")
+    assert AssetKey([NAMES.analytics_key_prefix, "survey_summary"]) == NAMES.analytics_key(
+        "survey_summary"
+    )
 
 
 def test_many_surveys_of_distinct_questions_keep_responses_narrow(tmp_path: Path) -> None:

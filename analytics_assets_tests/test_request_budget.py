@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
-from analytics_assets.formbricks.errors import AnalyticsApiError
 from analytics_assets.component.resources import AnalyticsApiResource
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.errors import AnalyticsApiError
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, load_requests, table_ids
+from analytics_assets_tests.loader import analytics_api_assets
 
 # A short window keeps the test quick; the API's own is 60 s with the same arithmetic.
 BUDGET = 12
@@ -99,7 +99,9 @@ def test_a_429_that_never_ends_fails_saying_what_to_lower(
     )
     error = result.get_step_failure_events()[0].step_failure_data.error
     message = error.cause.message  # the step's own error, under Dagster's wrapper
-    assert message.startswith("analytics_assets.formbricks.errors.AnalyticsLoadError: responses (GET ")
+    assert message.startswith(
+        "analytics_assets.formbricks.errors.AnalyticsLoadError: responses (GET "
+    )
     assert "HTTP 429" in message
     assert "requests_per_minute" in message
 

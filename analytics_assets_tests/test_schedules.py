@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 import pytest
 from dagster import DefaultScheduleStatus, ScheduleDefinition, build_schedule_context
 
+from analytics_assets.component.automation import build_schedules
 from analytics_assets.component.ingestion import IngestionConfig
+from analytics_assets.definitions import defs
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
+from analytics_assets_tests.live import DefinitionsImport
 from analytics_assets_tests.loader import (
     NAMES,
     analytics_api_assets,
     analytics_api_full_refresh,
     analytics_api_sync,
 )
-from analytics_assets.definitions import defs
-from analytics_assets.formbricks.errors import AnalyticsConfigurationError
-from analytics_assets.component.automation import build_schedules
-from analytics_assets_tests.live import DefinitionsImport
 
 SYNC = "analytics_api_sync_schedule"
 FULL_REFRESH = "analytics_api_full_refresh_schedule"
@@ -143,7 +143,13 @@ def test_sync_job_sets_no_config_so_full_refresh_stays_off() -> None:
 
 
 def test_build_schedules_uses_the_given_cron_strings() -> None:
-    schedules = build_schedules(NAMES, analytics_api_sync, analytics_api_full_refresh, sync_cron="*/15 * * * *", full_refresh_cron="0 4 * * 1")
+    schedules = build_schedules(
+        NAMES,
+        analytics_api_sync,
+        analytics_api_full_refresh,
+        sync_cron="*/15 * * * *",
+        full_refresh_cron="0 4 * * 1",
+    )
 
     assert {s.name: (s.job_name, s.cron_schedule) for s in schedules} == {
         SYNC: ("analytics_api_sync", "*/15 * * * *"),
@@ -154,7 +160,13 @@ def test_build_schedules_uses_the_given_cron_strings() -> None:
 @pytest.mark.parametrize("cron", ["hourly", "", "61 * * * *", "0 * * *"])
 def test_invalid_sync_cron_raises_naming_its_variable(cron: str) -> None:
     with pytest.raises(AnalyticsConfigurationError) as raised:
-        build_schedules(NAMES, analytics_api_sync, analytics_api_full_refresh, sync_cron=cron, full_refresh_cron="0 3 * * 0")
+        build_schedules(
+            NAMES,
+            analytics_api_sync,
+            analytics_api_full_refresh,
+            sync_cron=cron,
+            full_refresh_cron="0 3 * * 0",
+        )
 
     assert str(raised.value) == (
         f"ANALYTICS_SYNC_CRON={cron!r} is not a cron string (e.g. '0 * * * *' for hourly)."
@@ -163,7 +175,13 @@ def test_invalid_sync_cron_raises_naming_its_variable(cron: str) -> None:
 
 def test_invalid_full_refresh_cron_raises_naming_its_variable() -> None:
     with pytest.raises(AnalyticsConfigurationError) as raised:
-        build_schedules(NAMES, analytics_api_sync, analytics_api_full_refresh, sync_cron="0 * * * *", full_refresh_cron="weekly")
+        build_schedules(
+            NAMES,
+            analytics_api_sync,
+            analytics_api_full_refresh,
+            sync_cron="0 * * * *",
+            full_refresh_cron="weekly",
+        )
 
     assert str(raised.value) == (
         "ANALYTICS_FULL_REFRESH_CRON='weekly' is not a cron string (e.g. '0 * * * *' for hourly)."

@@ -59,13 +59,13 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
-from analytics_assets.definitions import defs
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.definitions import defs
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW
 from analytics_assets_tests.live import scrubbed_env
+from analytics_assets_tests.loader import analytics_api_assets
 
 SECRET = "secret-key-7f3c9e21-do-not-leak"
 OTHER_KEY = "the-key-the-api-expects-0b5d"

@@ -28,14 +28,14 @@ from dagster import (
     build_sensor_context,
 )
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import NAMES
-from analytics_assets.definitions import defs
-from analytics_assets.component.resources import AnalyticsApiResource
-from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.component.automation import build_new_responses_sensor
+from analytics_assets.component.resources import AnalyticsApiResource
+from analytics_assets.definitions import defs
+from analytics_assets.formbricks import settings
+from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY
 from analytics_assets_tests.live import DefinitionsImport
+from analytics_assets_tests.loader import NAMES
 
 RESPONSES_PATH = settings.RESPONSES_PATH
 
@@ -377,7 +377,10 @@ def test_first_response_on_an_empty_api_becomes_the_starting_point() -> None:
 
 
 def test_factory_uses_the_given_interval() -> None:
-    assert build_new_responses_sensor(NAMES, minimum_interval_seconds=45).minimum_interval_seconds == 45
+    assert (
+        build_new_responses_sensor(NAMES, minimum_interval_seconds=45).minimum_interval_seconds
+        == 45
+    )
 
 
 def test_registered_sensor_is_named_stopped_and_needs_the_api() -> None:

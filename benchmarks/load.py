@@ -57,8 +57,8 @@ import duckdb
 import psutil
 import requests
 
-from analytics_assets.formbricks import settings
 from analytics_assets.component.names import LoaderNames
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from benchmarks.floor import ENDPOINTS, PAGED
 
