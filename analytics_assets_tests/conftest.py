@@ -14,10 +14,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import ExecuteInProcessResult
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, materialize
 
-from analytics_assets.formbricks import settings
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.live import import_or_skip_outside_ci, skip_or_fail_in_ci
 
@@ -43,20 +43,120 @@ def duckdb_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
 
 
-@pytest.fixture
-def resources(sample_api: SampleApiServer, duckdb_path: Path, tmp_path: Path) -> dict:
-    """Resources for `dagster.materialize`, with fast retries so fault tests stay quick."""
+FAST_BACKOFF = 0.05
+# The types of the `make_resources` and `run_ingestion` fixtures, for test signatures.
+MakeResources = Callable[..., dict]
+RunIngestion = Callable[..., ExecuteInProcessResult]
+
+
+def _make_resources(
+    server: SampleApiServer | None = None,
+    root: Path | None = None,
+    *,
+    base_url: str | None = None,
+    api_key: str = TEST_API_KEY,
+    backoff_factor: float = FAST_BACKOFF,
+    api: AnalyticsApiResource | None = None,
+    warehouse: WarehouseResource | None = None,
+    duckdb_path: Path | str | None = None,
+    pipelines_dir: Path | str | None = None,
+    deletions: str | None = None,
+    **api_fields: Any,
+) -> dict:
+    """Resources for `dagster.materialize`: dlt, the API and the warehouse.
+
+    The API is `api` if given, else one aimed at `base_url` (default: `server`'s) with
+    `api_key`, fast retries (`backoff_factor`) and any other `api_fields`. The warehouse is
+    `warehouse` if given, else a DuckDB one at `duckdb_path` (default `root/warehouse.duckdb`)
+    with dlt's working folder at `pipelines_dir` (default `root/dlt`), and `deletions` if given.
+    """
     from dagster_dlt import DagsterDltResource
 
-    return {
-        "dlt": DagsterDltResource(),
-        "analytics_api": AnalyticsApiResource(
-            base_url=sample_api.base_url, api_key=TEST_API_KEY, backoff_factor=0.05
-        ),
-        "warehouse": WarehouseResource(
-            duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "dlt_pipelines")
-        ),
-    }
+    if api is None:
+        if base_url is None:
+            assert server is not None, "give a server, a base_url or an api"
+            base_url = server.base_url
+        api = AnalyticsApiResource(
+            base_url=base_url, api_key=api_key, backoff_factor=backoff_factor, **api_fields
+        )
+    else:
+        assert base_url is None and not api_fields, "give either an api or its fields"
+    if warehouse is None:
+        if duckdb_path is None:
+            assert root is not None, "give a root, a duckdb_path or a warehouse"
+            duckdb_path = root / "warehouse.duckdb"
+        if pipelines_dir is None:
+            assert root is not None, "give a root, a pipelines_dir or a warehouse"
+            pipelines_dir = root / "dlt"
+        fields = {} if deletions is None else {"deletions": deletions}
+        warehouse = WarehouseResource(
+            duckdb_path=str(duckdb_path), pipelines_dir=str(pipelines_dir), **fields
+        )
+    else:
+        assert duckdb_path is None and pipelines_dir is None and deletions is None
+    return {"dlt": DagsterDltResource(), "analytics_api": api, "warehouse": warehouse}
+
+
+@pytest.fixture(scope="session")
+def make_resources() -> MakeResources:
+    """A factory of resources dicts; see `_make_resources` for its keyword arguments."""
+    return _make_resources
+
+
+def _run_ingestion(
+    resources: dict,
+    assets: list | None = None,
+    *,
+    job: str | None = None,
+    instance: DagsterInstance | None = None,
+    run_config: dict | None = None,
+    selection: Any = None,
+    raise_on_error: bool = False,
+) -> ExecuteInProcessResult:
+    """Run `assets` (default: the ingestion assets) in process, or the loader's job `job`."""
+    from analytics_assets_tests.loader import (
+        analytics_api_assets,
+        analytics_api_full_refresh,
+        analytics_api_sync,
+    )
+
+    if job is not None:
+        assert assets is None and selection is None, "a job runs the assets it names"
+        definitions = Definitions(
+            assets=[analytics_api_assets],
+            jobs=[analytics_api_sync, analytics_api_full_refresh],
+            resources=resources,
+        )
+        return definitions.resolve_job_def(job).execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=raise_on_error
+        )
+    return materialize(
+        assets or [analytics_api_assets],
+        resources=resources,
+        instance=instance,
+        run_config=run_config,
+        selection=selection,
+        raise_on_error=raise_on_error,
+    )
+
+
+@pytest.fixture(scope="session")
+def run_ingestion() -> RunIngestion:
+    """A runner of assets or jobs; see `_run_ingestion` for its arguments."""
+    return _run_ingestion
+
+
+@pytest.fixture
+def resources(
+    make_resources: MakeResources,
+    sample_api: SampleApiServer,
+    duckdb_path: Path,
+    tmp_path: Path,
+) -> dict:
+    """Resources for `dagster.materialize`, with fast retries so fault tests stay quick."""
+    return make_resources(
+        sample_api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt_pipelines"
+    )
 
 
 # The PostgreSQL server `.ci/postgres.sh` starts (and prints the DSN of).

@@ -17,21 +17,18 @@ from typing import Any
 
 import dlt
 import pytest
-from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult, materialize
-from dagster_dlt import DagsterDltResource
+from dagster import AssetCheckSeverity, DagsterInstance, ExecuteInProcessResult
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
-from analytics_assets.formbricks.ledger import RunLedger
 from analytics_assets.component.checks import DELETIONS_CHECK, build_raw_table_checks
 from analytics_assets.component.names import LoaderNames
-from analytics_assets_tests.loader import analytics_marts
-from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import build_source, settings
+from analytics_assets.formbricks.ledger import RunLedger
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets.formbricks import build_source
 from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
+    MakeResources,
+    RunIngestion,
     api_ids,
     orphans,
     query,
@@ -43,6 +40,7 @@ from analytics_assets_tests.handmade import (
     delete_some,
     handmade_dataset,
 )
+from analytics_assets_tests.loader import analytics_api_assets, analytics_marts
 
 FULL_REFRESH = {"ops": {analytics_api_assets.op.name: {"config": {"full_refresh": True}}}}
 CONFIRMED = {
@@ -60,39 +58,10 @@ NESTED = (
 )
 
 
-def _resources(server: SampleApiServer, tmp_path: Path, mode: str = "delete") -> dict:
-    return {
-        "dlt": DagsterDltResource(),
-        # No request budget: the sample API does not limit, and the runs here make more than
-        # 100 requests a minute (missing responses are asked for one by one).
-        "analytics_api": AnalyticsApiResource(
-            base_url=server.base_url,
-            api_key=TEST_API_KEY,
-            backoff_factor=0.05,
-            requests_per_minute=0,
-        ),
-        "warehouse": WarehouseResource(
-            duckdb_path=str(tmp_path / "warehouse.duckdb"),
-            pipelines_dir=str(tmp_path / "dlt"),
-            deletions=mode,
-        ),
-    }
-
-
-def _run(
-    resources: dict,
-    instance: DagsterInstance,
-    run_config: dict | None = None,
-    assets: list | None = None,
-) -> ExecuteInProcessResult:
-    result = materialize(
-        assets or [analytics_api_assets, *build_raw_table_checks(LoaderNames())],
-        resources=resources,
-        instance=instance,
-        run_config=run_config,
-        raise_on_error=False,
-    )
-    return result
+# No request budget: the sample API does not limit, and the runs here make more than
+# 100 requests a minute (missing responses are asked for one by one).
+NO_BUDGET = {"requests_per_minute": 0}
+LOAD = [analytics_api_assets, *build_raw_table_checks(LoaderNames())]
 
 
 def _deleted(result: ExecuteInProcessResult) -> dict[str, int]:
@@ -130,6 +99,8 @@ def _plain(rows: list[tuple]) -> list[tuple]:
 
 def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses(
     tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
@@ -137,8 +108,8 @@ def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         survey = dataset.rows("surveys")[1]["id"]
         responses = [r for r in dataset.rows("responses") if r["surveyId"] != survey]
         tagged = [r["id"] for r in responses if r["tags"]][:10]
@@ -157,7 +128,7 @@ def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses
         dataset.delete("attribute_classes", [key["id"]])
         before_sync = table_ids(duckdb_path, "responses")
 
-        sync = _run(resources, instance)
+        sync = run_ingestion(resources, LOAD, instance=instance)
         assert sync.success
         # Every small endpoint, read whole, lost what the API lost; responses kept everything.
         for table in settings.RESOURCES:
@@ -174,7 +145,7 @@ def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses
             "SELECT count(*) FROM analytics.identified_peoples WHERE attributes LIKE '%plan%'",
         ) == [(0,)]
 
-        full = _run(resources, instance, FULL_REFRESH)
+        full = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
         assert full.success
         for table in settings.RESOURCES:
             assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
@@ -190,7 +161,12 @@ def test_sync_removes_small_endpoint_rows_and_the_full_refresh_removes_responses
 
 
 @pytest.mark.parametrize("mode", ["delete", "flag"])
-def test_the_analytics_match_a_hand_computation_on_what_is_left(tmp_path: Path, mode: str) -> None:
+def test_the_analytics_match_a_hand_computation_on_what_is_left(
+    tmp_path: Path,
+    mode: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = handmade_dataset()
     dataset.edit_response("r2", tags=[{"id": "t1", "name": "spam", "workspaceId": "W1"}])
     duckdb_path = tmp_path / "warehouse.duckdb"
@@ -198,12 +174,14 @@ def test_the_analytics_match_a_hand_computation_on_what_is_left(tmp_path: Path, 
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path, mode)
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions=mode)
         everything = [analytics_api_assets, analytics_marts]
-        assert _run(resources, instance, assets=everything).success
+        assert run_ingestion(resources, everything, instance=instance).success
         delete_some(dataset)
-        assert _run(resources, instance, assets=everything).success
-        assert _run(resources, instance, FULL_REFRESH, assets=everything).success
+        assert run_ingestion(resources, everything, instance=instance).success
+        assert run_ingestion(
+            resources, everything, instance=instance, run_config=FULL_REFRESH
+        ).success
 
     for table, expected in AFTER_DELETIONS.items():
         assert _plain(query(duckdb_path, AFTER_DELETIONS_SQL[table])) == _plain(expected), table
@@ -222,15 +200,19 @@ def test_the_analytics_match_a_hand_computation_on_what_is_left(tmp_path: Path, 
 # ----------------------------------------------------------------------------- what never deletes
 
 
-def test_a_failed_full_refresh_deletes_nothing_and_the_next_one_does(tmp_path: Path) -> None:
+def test_a_failed_full_refresh_deletes_nothing_and_the_next_one_does(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         gone = [r["id"] for r in dataset.rows("responses")[150:160]]
         dataset.delete("responses", gone)
         dataset.delete("webhooks", [dataset.rows("webhooks")[0]["id"]])
@@ -238,32 +220,36 @@ def test_a_failed_full_refresh_deletes_nothing_and_the_next_one_does(tmp_path: P
         # The last page of the complete read keeps failing.
         server.queue_fault(settings.RESPONSES_PATH, 500, times=-1, query={"skip": "200"})
 
-        failed = _run(resources, instance, FULL_REFRESH)
+        failed = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
         assert not failed.success
         for table in settings.RESOURCES:
             assert table_ids(duckdb_path, table) == loaded[table], table
 
         server.clear_faults()
-        healed = _run(resources, instance, FULL_REFRESH)
+        healed = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
         assert healed.success
         for table in settings.RESOURCES:
             assert table_ids(duckdb_path, table) == api_ids(dataset, table), table
         assert _deleted(healed)["responses"] == 10
 
 
-def test_an_incremental_sync_never_deletes_a_response(tmp_path: Path) -> None:
+def test_an_incremental_sync_never_deletes_a_response(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=245, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         # The newest responses: inside the window the sync reads again.
         dataset.delete("responses", [r["id"] for r in dataset.rows("responses")[:5]])
         before = table_ids(duckdb_path, "responses")
-        sync = _run(resources, instance)
+        sync = run_ingestion(resources, LOAD, instance=instance)
     assert sync.success
     assert table_ids(duckdb_path, "responses") == before
     assert _deleted(sync)["responses"] == 0
@@ -304,6 +290,8 @@ def test_only_a_full_read_of_responses_keeps_their_ids(
 
 def test_a_list_that_suddenly_holds_a_tenth_deletes_nothing_until_confirmed(
     tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
@@ -311,13 +299,13 @@ def test_a_list_that_suddenly_holds_a_tenth_deletes_nothing_until_confirmed(
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         # A proxy serving a partial list: 10% of the responses are listed.
         hidden = [r["id"] for i, r in enumerate(dataset.rows("responses")) if i % 10]
         dataset.delete("responses", hidden)
 
-        guarded = _run(resources, instance, FULL_REFRESH)
+        guarded = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
         assert guarded.success
         assert len(table_ids(duckdb_path, "responses")) == 300
         assert _deleted(guarded)["responses"] == 0
@@ -345,7 +333,7 @@ def test_a_list_that_suddenly_holds_a_tenth_deletes_nothing_until_confirmed(
         assert not check.passed and check.severity == AssetCheckSeverity.WARN
         assert "270 rows the API no longer returns were kept" in check.description
 
-        confirmed = _run(resources, instance, CONFIRMED)
+        confirmed = run_ingestion(resources, LOAD, instance=instance, run_config=CONFIRMED)
         assert confirmed.success
         assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
         assert _deleted(confirmed)["responses"] == 270
@@ -356,17 +344,21 @@ def test_a_list_that_suddenly_holds_a_tenth_deletes_nothing_until_confirmed(
         )
 
 
-def test_a_small_table_is_not_guarded(tmp_path: Path) -> None:
+def test_a_small_table_is_not_guarded(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     """Three of four webhooks go: 75%, but of a table under 20 rows, so they are deleted."""
     dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         dataset.delete("webhooks", [w["id"] for w in dataset.rows("webhooks")[:3]])
-        result = _run(resources, instance)
+        result = run_ingestion(resources, LOAD, instance=instance)
     assert result.success
     assert _deleted(result)["webhooks"] == 3
     assert table_ids(tmp_path / "warehouse.duckdb", "webhooks") == api_ids(dataset, "webhooks")
@@ -375,7 +367,11 @@ def test_a_small_table_is_not_guarded(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- flag
 
 
-def test_flagged_rows_lose_their_flag_when_they_come_back(tmp_path: Path) -> None:
+def test_flagged_rows_lose_their_flag_when_they_come_back(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
     webhook = None
@@ -383,11 +379,11 @@ def test_flagged_rows_lose_their_flag_when_they_come_back(tmp_path: Path) -> Non
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path, "flag")
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="flag")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         webhook = dataset.rows("webhooks")[0]["id"]
         dataset.delete("webhooks", [webhook])
-        flagged = _run(resources, instance)
+        flagged = run_ingestion(resources, LOAD, instance=instance)
         assert flagged.success
         assert _deleted(flagged)["webhooks"] == 1
         [(stamp,)] = query(
@@ -395,14 +391,14 @@ def test_flagged_rows_lose_their_flag_when_they_come_back(tmp_path: Path) -> Non
         )
         assert stamp is not None
         # A second run keeps the first stamp and flags nothing new.
-        again = _run(resources, instance)
+        again = run_ingestion(resources, LOAD, instance=instance)
         assert _deleted(again)["webhooks"] == 0
         assert query(
             duckdb_path, "SELECT deleted_at FROM analytics.webhooks WHERE id = ?", webhook
         ) == [(stamp,)]
 
         dataset.restore("webhooks", [webhook])
-        back = _run(resources, instance)
+        back = run_ingestion(resources, LOAD, instance=instance)
     assert back.success
     assert query(
         duckdb_path, "SELECT deleted_at FROM analytics.webhooks WHERE id = ?", webhook
@@ -439,7 +435,10 @@ def _tied_dataset(tied: int, others: int) -> SampleDataset:
 
 @pytest.mark.parametrize("run_config", [None, FULL_REFRESH], ids=["first-load", "full-refresh"])
 def test_a_full_read_returns_every_one_of_250_tied_responses_once(
-    tmp_path: Path, run_config: dict | None
+    tmp_path: Path,
+    run_config: dict | None,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = _tied_dataset(tied=250, others=60)
     duckdb_path = tmp_path / "warehouse.duckdb"
@@ -449,11 +448,11 @@ def test_a_full_read_returns_every_one_of_250_tied_responses_once(
         ) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
         if run_config is not None:
-            assert _run(resources, instance).success
+            assert run_ingestion(resources, LOAD, instance=instance).success
             server.reset_requests()
-        result = _run(resources, instance, run_config)
+        result = run_ingestion(resources, LOAD, instance=instance, run_config=run_config)
         pages = [
             (int(r.query["skip"]), int(r.query["limit"]))
             for r in server.requests
@@ -490,7 +489,11 @@ def test_the_sample_loses_tied_rows_to_plain_offset_paging() -> None:
 # ----------------------------------------------------------------------------- what reads can miss
 
 
-def test_a_key_of_another_workspace_deletes_nothing(tmp_path: Path) -> None:
+def test_a_key_of_another_workspace_deletes_nothing(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     """The key now reads another workspace of the same size: every row would go, table by
     table, although the load doubled each table first."""
     ours = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
@@ -498,9 +501,18 @@ def test_a_key_of_another_workspace_deletes_nothing(tmp_path: Path) -> None:
     duckdb_path = tmp_path / "warehouse.duckdb"
     with DagsterInstance.ephemeral() as instance:
         with SampleApiServer(dataset=ours, api_key=TEST_API_KEY) as server:
-            assert _run(_resources(server, tmp_path), instance).success
+            assert run_ingestion(
+                make_resources(server, tmp_path, **NO_BUDGET, deletions="delete"),
+                LOAD,
+                instance=instance,
+            ).success
         with SampleApiServer(dataset=theirs, api_key=TEST_API_KEY) as server:
-            result = _run(_resources(server, tmp_path), instance, FULL_REFRESH)
+            result = run_ingestion(
+                make_resources(server, tmp_path, **NO_BUDGET, deletions="delete"),
+                LOAD,
+                instance=instance,
+                run_config=FULL_REFRESH,
+            )
     assert result.success
     assert set(_deleted(result).values()) == {0}
     for table in settings.RESOURCES:
@@ -509,18 +521,22 @@ def test_a_key_of_another_workspace_deletes_nothing(tmp_path: Path) -> None:
                    if e.check_name == DELETIONS_CHECK)  # fmt: skip
 
 
-def test_formbricks_2_people_cut_at_30_are_never_a_complete_read(tmp_path: Path) -> None:
+def test_formbricks_2_people_cut_at_30_are_never_a_complete_read(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW, release=2)
     duckdb_path = tmp_path / "warehouse.duckdb"
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         first = dataset.rows("people")[0]["id"]
         dataset.delete("people", [first])  # the 31st person moves up into the 30 served
-        result = _run(resources, instance)
+        result = run_ingestion(resources, LOAD, instance=instance)
     assert result.success
     people = table_ids(duckdb_path, "identified_peoples")
     assert len(people) == 31 and first in people
@@ -534,6 +550,8 @@ def test_formbricks_2_people_cut_at_30_are_never_a_complete_read(tmp_path: Path)
 
 def test_a_response_the_read_missed_while_the_list_changed_is_not_deleted(
     tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     """The three newest responses are deleted after the first page of the full read: the later
     ones move up three places, and the three at the first page boundary are never read. The API,
@@ -545,8 +563,8 @@ def test_a_response_the_read_missed_while_the_list_changed_is_not_deleted(
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         rows = dataset.rows("responses")
         newest, skipped = [r["id"] for r in rows[:3]], [r["id"] for r in rows[100:103]]
 
@@ -556,7 +574,7 @@ def test_a_response_the_read_missed_while_the_list_changed_is_not_deleted(
                 dataset.delete("responses", newest)
 
         server.on_request(delete_between_pages)
-        changed = _run(resources, instance, FULL_REFRESH)
+        changed = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
         asked = sorted(
             r.path.rsplit("/", 1)[-1] for r in server.requests if "/responses/" in r.path
         )
@@ -565,24 +583,28 @@ def test_a_response_the_read_missed_while_the_list_changed_is_not_deleted(
         assert asked == sorted(skipped)
         assert set(skipped) | set(newest) <= set(table_ids(duckdb_path, "responses"))
 
-        settled = _run(resources, instance, FULL_REFRESH)
+        settled = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
     assert _deleted(settled)["responses"] == 3
     assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
 
 
-def test_missing_responses_the_api_cannot_confirm_are_kept(tmp_path: Path) -> None:
+def test_missing_responses_the_api_cannot_confirm_are_kept(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         gone = [r["id"] for r in dataset.rows("responses")[50:52]]
         dataset.delete("responses", gone)
         server.queue_fault(f"{settings.RESPONSES_PATH}/{gone[0]}", 500, times=-1)
-        result = _run(resources, instance, FULL_REFRESH)
+        result = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
     assert result.success
     assert set(gone) <= set(table_ids(duckdb_path, "responses"))
     check = next(
@@ -593,17 +615,21 @@ def test_missing_responses_the_api_cannot_confirm_are_kept(tmp_path: Path) -> No
     assert not check.passed and "could not confirm" in check.description
 
 
-def test_a_sync_does_not_clear_what_the_full_refresh_held_back(tmp_path: Path) -> None:
+def test_a_sync_does_not_clear_what_the_full_refresh_held_back(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=100, now=FIXED_NOW)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
         dataset.delete("responses", [r["id"] for r in dataset.rows("responses")[5:95]])
-        assert _run(resources, instance, FULL_REFRESH).success
-        sync = _run(resources, instance)
+        assert run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH).success
+        sync = run_ingestion(resources, LOAD, instance=instance)
     check = next(
         e
         for e in sync.get_asset_check_evaluations()
@@ -612,25 +638,39 @@ def test_a_sync_does_not_clear_what_the_full_refresh_held_back(tmp_path: Path) -
     assert not check.passed and "90 rows the API no longer returns were kept" in check.description
 
 
-def test_switching_from_flag_to_delete_purges_the_flagged_rows(tmp_path: Path) -> None:
+def test_switching_from_flag_to_delete_purges_the_flagged_rows(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=50, now=FIXED_NOW)
     duckdb_path = tmp_path / "warehouse.duckdb"
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        assert _run(_resources(server, tmp_path, "flag"), instance).success
+        assert run_ingestion(
+            make_resources(server, tmp_path, **NO_BUDGET, deletions="flag"), LOAD, instance=instance
+        ).success
         webhook = dataset.rows("webhooks")[0]["id"]
         dataset.delete("webhooks", [webhook])
-        assert _run(_resources(server, tmp_path, "flag"), instance).success
+        assert run_ingestion(
+            make_resources(server, tmp_path, **NO_BUDGET, deletions="flag"), LOAD, instance=instance
+        ).success
         assert webhook in table_ids(duckdb_path, "webhooks")
-        purged = _run(_resources(server, tmp_path, "delete"), instance)
+        purged = run_ingestion(
+            make_resources(server, tmp_path, **NO_BUDGET, deletions="delete"),
+            LOAD,
+            instance=instance,
+        )
     assert _deleted(purged)["webhooks"] == 1
     assert table_ids(duckdb_path, "webhooks") == api_ids(dataset, "webhooks")
 
 
 def test_responses_of_a_deleted_survey_leave_the_analytics_at_the_next_sync(
     tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     """The raw responses stay until the full refresh; no analytics count them meanwhile."""
     dataset = handmade_dataset()
@@ -640,10 +680,10 @@ def test_responses_of_a_deleted_survey_leave_the_analytics_at_the_next_sync(
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        resources = _resources(server, tmp_path)
-        assert _run(resources, instance, assets=everything).success
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, everything, instance=instance).success
         dataset.delete("surveys", ["S2"])
-        assert _run(resources, instance, assets=everything).success
+        assert run_ingestion(resources, everything, instance=instance).success
     assert "r5" in table_ids(duckdb_path, "responses")
     days = query(
         duckdb_path, "SELECT DISTINCT survey_id FROM analytics_marts.daily_survey_responses"

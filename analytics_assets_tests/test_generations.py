@@ -26,14 +26,10 @@ from dagster import (
     ExecuteInProcessResult,
     materialize,
 )
-from dagster_dlt import DagsterDltResource
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
 from analytics_assets.component.checks import ID_CHECK, SCHEMA_CHECK, build_raw_table_checks
 from analytics_assets.component.names import LoaderNames
-from analytics_assets_tests.loader import analytics_marts
-from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import (
     CONTACTS_REFUSED_MESSAGE,
     LEGACY_PEOPLE_LIMIT,
@@ -43,6 +39,8 @@ from analytics_assets.sample_api import (
 from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
+    MakeResources,
+    RunIngestion,
     api_ids,
     data_tables,
     failure_text,
@@ -52,6 +50,7 @@ from analytics_assets_tests.conftest import (
 )
 from analytics_assets_tests.handmade import handmade_dataset
 from analytics_assets_tests.live import scrubbed_env
+from analytics_assets_tests.loader import analytics_api_assets, analytics_marts
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RELEASE_EDITIONS = [
@@ -66,37 +65,6 @@ FOUR_TABLES = ("surveys", "action_classes", "responses", "webhooks")
 ORPHAN_KEY = "key-without-workspace"
 FAST_BACKOFF = 0.05
 RAW_TABLE_CHECKS = build_raw_table_checks(LoaderNames())
-
-
-def _resources(server: SampleApiServer, tmp_path: Path, **api_fields: Any) -> dict:
-    fields = {"backoff_factor": FAST_BACKOFF, **api_fields}
-    return {
-        "dlt": DagsterDltResource(),
-        "analytics_api": AnalyticsApiResource(
-            base_url=fields.pop("base_url", server.base_url),
-            api_key=fields.pop("api_key", TEST_API_KEY),
-            **fields,
-        ),
-        "warehouse": WarehouseResource(
-            duckdb_path=str(tmp_path / "warehouse.duckdb"),
-            pipelines_dir=str(tmp_path / "dlt"),
-        ),
-    }
-
-
-def _run(
-    server: SampleApiServer,
-    tmp_path: Path,
-    instance: DagsterInstance,
-    assets: list | None = None,
-    **api_fields: Any,
-) -> ExecuteInProcessResult:
-    return materialize(
-        assets or [analytics_api_assets],
-        resources=_resources(server, tmp_path, **api_fields),
-        instance=instance,
-        raise_on_error=False,
-    )
 
 
 def _metadata(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
@@ -125,7 +93,11 @@ def _check_results(result: ExecuteInProcessResult) -> dict[tuple[str, str], Asse
 
 @pytest.mark.parametrize(("release", "edition"), RELEASE_EDITIONS)
 def test_each_release_loads_the_same_tables_and_analytics(
-    tmp_path: Path, release: int, edition: str
+    tmp_path: Path,
+    release: int,
+    edition: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = handmade_dataset(release)
     duckdb_path = tmp_path / "warehouse.duckdb"
@@ -133,8 +105,10 @@ def test_each_release_loads_the_same_tables_and_analytics(
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, edition=edition) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        result = _run(
-            server, tmp_path, instance, [analytics_api_assets, analytics_marts, *RAW_TABLE_CHECKS]
+        result = run_ingestion(
+            make_resources(server, tmp_path),
+            [analytics_api_assets, analytics_marts, *RAW_TABLE_CHECKS],
+            instance=instance,
         )
         requests_per_path = Counter(r.path for r in server.requests)
         warnings = _warnings(instance, result)
@@ -218,14 +192,18 @@ def test_each_release_loads_the_same_tables_and_analytics(
     assert engagement == ([] if community else expected)
 
 
-def test_on_release_4_every_user_id_is_the_contacts_user_id_attribute(tmp_path: Path) -> None:
+def test_on_release_4_every_user_id_is_the_contacts_user_id_attribute(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     """3.x and 4.x answer the old people path with bare contacts; the loader must not read it."""
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=4)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        assert _run(server, tmp_path, instance).success
+        assert run_ingestion(make_resources(server, tmp_path), instance=instance).success
         asked = {r.path for r in server.requests}
     assert "/api" + settings.LEGACY_ENDPOINT_PATHS["identified_peoples"] not in asked
     keys = {key["id"]: key["key"] for key in dataset.rows("contact_attribute_keys")}
@@ -242,7 +220,11 @@ def test_on_release_4_every_user_id_is_the_contacts_user_id_attribute(tmp_path: 
     assert all(loaded.values())
 
 
-def test_declared_columns_are_the_same_on_either_generation(tmp_path: Path) -> None:
+def test_declared_columns_are_the_same_on_either_generation(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     columns: dict[int, set[tuple[str, str]]] = {}
     for release in (2, 5):
         dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=release)
@@ -250,7 +232,9 @@ def test_declared_columns_are_the_same_on_either_generation(tmp_path: Path) -> N
             SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
             DagsterInstance.ephemeral() as instance,
         ):
-            assert _run(server, tmp_path / str(release), instance).success
+            assert run_ingestion(
+                make_resources(server, tmp_path / str(release)), instance=instance
+            ).success
         columns[release] = set(
             query(
                 tmp_path / str(release) / "warehouse.duckdb",
@@ -281,14 +265,22 @@ def test_declared_columns_are_the_same_on_either_generation(tmp_path: Path) -> N
     ids=["legacy-on-5", "legacy-on-4", "legacy-on-4-community", "current-on-2"],
 )
 def test_a_generation_pinned_the_wrong_way_fails_saying_so(
-    tmp_path: Path, release: int, edition: str, pinned: str, answer: str
+    tmp_path: Path,
+    release: int,
+    edition: str,
+    pinned: str,
+    answer: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=release)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY, edition=edition) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        result = _run(server, tmp_path, instance, api_generation=pinned)
+        result = run_ingestion(
+            make_resources(server, tmp_path, api_generation=pinned), instance=instance
+        )
         paths = [r.path for r in server.requests]
 
     text = failure_text(result)
@@ -301,13 +293,19 @@ def test_a_generation_pinned_the_wrong_way_fails_saying_so(
     assert data_tables(tmp_path / "warehouse.duckdb") == set()
 
 
-def test_a_generation_pinned_the_right_way_is_recorded_and_not_probed(tmp_path: Path) -> None:
+def test_a_generation_pinned_the_right_way_is_recorded_and_not_probed(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=5)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        result = _run(server, tmp_path, instance, api_generation="current")
+        result = run_ingestion(
+            make_resources(server, tmp_path, api_generation="current"), instance=instance
+        )
         probes = server.request_count(settings.CONTACT_ATTRIBUTE_KEYS_PATH)
     assert result.success
     # Asked once, for the attribute classes and people, not before the load.
@@ -332,10 +330,15 @@ def _orphan_server(release: int) -> SampleApiServer:
 
 @pytest.mark.parametrize("release", [4, 5])
 def test_a_key_without_a_workspace_fails_saying_where_access_is_given(
-    tmp_path: Path, release: int
+    tmp_path: Path,
+    release: int,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     with _orphan_server(release) as server, DagsterInstance.ephemeral() as instance:
-        result = _run(server, tmp_path, instance, api_key=ORPHAN_KEY)
+        result = run_ingestion(
+            make_resources(server, tmp_path, api_key=ORPHAN_KEY), instance=instance
+        )
         statuses = [r.status for r in server.requests]
 
     text = failure_text(result)
@@ -346,7 +349,11 @@ def test_a_key_without_a_workspace_fails_saying_where_access_is_given(
     assert ORPHAN_KEY not in text
 
 
-def test_every_endpoint_404_fails_naming_the_base_url(tmp_path: Path) -> None:
+def test_every_endpoint_404_fails_naming_the_base_url(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
@@ -354,7 +361,7 @@ def test_every_endpoint_404_fails_naming_the_base_url(tmp_path: Path) -> None:
     ):
         # The server's root instead of its /api: every path is Next.js's 404 page.
         root = server.base_url.removesuffix("/api")
-        result = _run(server, tmp_path, instance, base_url=root)
+        result = run_ingestion(make_resources(server, tmp_path, base_url=root), instance=instance)
         statuses = [(r.path, r.status) for r in server.requests]
 
     text = failure_text(result)
@@ -376,7 +383,12 @@ def test_every_endpoint_404_fails_naming_the_base_url(tmp_path: Path) -> None:
     ids=["responses-403", "surveys-404"],
 )
 def test_responses_or_surveys_refused_fail_the_run(
-    tmp_path: Path, path: str, status: int, named: str
+    tmp_path: Path,
+    path: str,
+    status: int,
+    named: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
     with (
@@ -384,7 +396,7 @@ def test_responses_or_surveys_refused_fail_the_run(
         DagsterInstance.ephemeral() as instance,
     ):
         server.queue_fault(path, status, times=-1)
-        result = _run(server, tmp_path, instance)
+        result = run_ingestion(make_resources(server, tmp_path), instance=instance)
 
     text = failure_text(result)
     assert f"GET {path} answered HTTP {status}" in text
@@ -398,7 +410,11 @@ def test_responses_or_surveys_refused_fail_the_run(
     ("table", "status"), [("action_classes", 403), ("webhooks", 404)]
 )  # fmt: skip
 def test_an_optional_endpoint_refused_leaves_the_others_loaded(
-    tmp_path: Path, table: str, status: int
+    tmp_path: Path,
+    table: str,
+    status: int,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
     path = settings.LEGACY_ENDPOINT_PATHS[table]
@@ -407,7 +423,11 @@ def test_an_optional_endpoint_refused_leaves_the_others_loaded(
         DagsterInstance.ephemeral() as instance,
     ):
         server.queue_fault(path, status, times=-1)
-        result = _run(server, tmp_path, instance, [analytics_api_assets, *RAW_TABLE_CHECKS])
+        result = run_ingestion(
+            make_resources(server, tmp_path),
+            [analytics_api_assets, *RAW_TABLE_CHECKS],
+            instance=instance,
+        )
         warnings = _warnings(instance, result)
 
     assert result.success
@@ -426,7 +446,11 @@ def test_an_optional_endpoint_refused_leaves_the_others_loaded(
 # ----------------------------------------------------------------------------- rate limit
 
 
-def test_a_45_second_storm_of_429s_without_retry_after_is_ridden_out(tmp_path: Path) -> None:
+def test_a_45_second_storm_of_429s_without_retry_after_is_ridden_out(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     """The key's budget is spent elsewhere: every request gets 429 (no Retry-After) for 45 s.
 
     Backoffs of 2, 4 and 8 s would run out inside the storm; the loader waits for the API's
@@ -439,7 +463,10 @@ def test_a_45_second_storm_of_429s_without_retry_after_is_ridden_out(tmp_path: P
     ):
         server.queue_fault("", 429, for_seconds=45)
         # The shipped retry policy and window, and the request budget as shipped.
-        result = _run(server, tmp_path, instance, backoff_factor=settings.DEFAULT_BACKOFF_FACTOR)
+        result = run_ingestion(
+            make_resources(server, tmp_path, backoff_factor=settings.DEFAULT_BACKOFF_FACTOR),
+            instance=instance,
+        )
         records = server.requests
 
     assert result.success
@@ -454,13 +481,17 @@ def test_a_45_second_storm_of_429s_without_retry_after_is_ridden_out(tmp_path: P
 # ----------------------------------------------------------------------------- legacy people
 
 
-def test_release_2_people_cut_at_30_are_loaded_with_a_warning(tmp_path: Path) -> None:
+def test_release_2_people_cut_at_30_are_loaded_with_a_warning(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=2)
     with (
         SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
         DagsterInstance.ephemeral() as instance,
     ):
-        result = _run(server, tmp_path, instance)
+        result = run_ingestion(make_resources(server, tmp_path), instance=instance)
         logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
 
     assert result.success
@@ -525,7 +556,11 @@ def test_cli_with_a_base_url_where_everything_is_404_fails_naming_it(tmp_path: P
 # ----------------------------------------------------------------------------- the probe
 
 
-def test_a_proxy_403_on_the_probe_does_not_pass_for_the_community_edition(tmp_path: Path) -> None:
+def test_a_proxy_403_on_the_probe_does_not_pass_for_the_community_edition(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
     """A 2.7 server behind a proxy that refuses paths it does not know, with its own page."""
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW, release=2)
     with (
@@ -539,7 +574,7 @@ def test_a_proxy_403_on_the_probe_does_not_pass_for_the_community_edition(tmp_pa
             body=b"<html><body>Access denied</body></html>",
             content_type="text/html",
         )
-        result = _run(server, tmp_path, instance)
+        result = run_ingestion(make_resources(server, tmp_path), instance=instance)
     assert result.success
     metadata = _metadata(result)
     assert {values["api_generation"] for values in metadata.values()} == {"legacy"}
@@ -548,7 +583,9 @@ def test_a_proxy_403_on_the_probe_does_not_pass_for_the_community_edition(tmp_pa
         assert table_ids(tmp_path / "warehouse.duckdb", table) == api_ids(dataset, table)
 
 
-def test_a_failing_probe_fails_only_runs_that_need_the_generation(tmp_path: Path) -> None:
+def test_a_failing_probe_fails_only_runs_that_need_the_generation(
+    tmp_path: Path, make_resources: MakeResources
+) -> None:
     dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
     common = [AssetKey(["analytics_api", table]) for table in FOUR_TABLES]
     with (
@@ -556,7 +593,7 @@ def test_a_failing_probe_fails_only_runs_that_need_the_generation(tmp_path: Path
         DagsterInstance.ephemeral() as instance,
     ):
         server.queue_fault(settings.GENERATION_PROBE_PATH, 500, times=-1)
-        resources = _resources(server, tmp_path)
+        resources = make_resources(server, tmp_path)
         common_run = materialize(
             [analytics_api_assets], resources=resources, instance=instance, selection=common
         )

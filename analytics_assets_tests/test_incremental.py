@@ -5,30 +5,17 @@ from pathlib import Path
 
 import dlt
 import pytest
-from dagster import AssetKey, Definitions
+from dagster import AssetKey
 
-from analytics_assets.formbricks import settings
-from analytics_assets.warehouse import changes
-from analytics_assets_tests.loader import analytics_api_assets
-from analytics_assets_tests.loader import analytics_api_full_refresh, analytics_api_sync
 from analytics_assets.component.resources import WarehouseResource
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import query, table_ids
+from analytics_assets.warehouse import changes
+from analytics_assets_tests.conftest import RunIngestion, query, table_ids
 
 RESPONSES_PATH = settings.RESPONSES_PATH
 RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
 LOOKBACK = timedelta(hours=settings.DEFAULT_RESPONSES_LOOKBACK_HOURS)
-
-
-def _run(resources: dict, job_name: str):
-    definitions = Definitions(
-        assets=[analytics_api_assets],
-        jobs=[analytics_api_sync, analytics_api_full_refresh],
-        resources=resources,
-    )
-    result = definitions.resolve_job_def(job_name).execute_in_process()
-    assert result.success
-    return result
 
 
 def _responses_metadata(result) -> dict:
@@ -54,9 +41,13 @@ def _table_state(duckdb_path: Path) -> list[tuple[str, str]]:
 
 
 def test_sync_reads_only_new_pages_and_lands_new_and_edited_rows(
-    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    resources: dict,
+    duckdb_path: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     loaded_before = sample_dataset.rows("responses")
     cursor = loaded_before[0]["createdAt"]
     window_start = _parse(cursor) - LOOKBACK
@@ -69,7 +60,9 @@ def test_sync_reads_only_new_pages_and_lands_new_and_edited_rows(
         sample_dataset.edit_response(response_id, finished=True, tags=[])
     sample_api.reset_requests()
 
-    result = _run(resources, "analytics_api_sync")
+    result = run_ingestion(resources, job="analytics_api_sync")
+
+    assert result.success
 
     # Newest first: the 150 new rows, then the old rows inside the lookback window, then the
     # first row older than the window, which ends paging on the page that holds it.
@@ -87,12 +80,18 @@ def test_sync_reads_only_new_pages_and_lands_new_and_edited_rows(
 
 
 def test_sync_with_nothing_new_succeeds_and_reports_zero(
-    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    resources: dict,
+    duckdb_path: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     sample_api.reset_requests()
 
-    result = _run(resources, "analytics_api_sync")
+    result = run_ingestion(resources, job="analytics_api_sync")
+
+    assert result.success
 
     assert sample_api.request_count(RESPONSES_PATH) == 1
     metadata = _responses_metadata(result)
@@ -108,8 +107,9 @@ def test_cursor_survives_a_wiped_working_folder(
     resources: dict,
     duckdb_path: Path,
     tmp_path: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     sample_dataset.add_responses(20)
     sample_api.reset_requests()
     # A new machine: same warehouse, empty dlt working folder.
@@ -117,7 +117,9 @@ def test_cursor_survives_a_wiped_working_folder(
         duckdb_path=str(duckdb_path), pipelines_dir=str(tmp_path / "new_machine")
     )
 
-    result = _run(resources, "analytics_api_sync")
+    result = run_ingestion(resources, job="analytics_api_sync")
+
+    assert result.success
 
     assert sample_api.request_count(RESPONSES_PATH) == 1
     assert _responses_metadata(result)["rows_new"] == 20
@@ -127,17 +129,22 @@ def test_cursor_survives_a_wiped_working_folder(
 
 
 def test_full_refresh_heals_an_edit_to_the_oldest_response(
-    sample_api: SampleApiServer, sample_dataset: SampleDataset, resources: dict, duckdb_path: Path
+    sample_api: SampleApiServer,
+    sample_dataset: SampleDataset,
+    resources: dict,
+    duckdb_path: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     oldest = sample_dataset.rows("responses")[-1]
     sample_dataset.edit_response(oldest["id"], finished=not oldest["finished"])
 
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     assert _table_state(duckdb_path) != _api_state(sample_dataset), "outside the window"
 
     sample_api.reset_requests()
-    result = _run(resources, "analytics_api_full_refresh")
+    result = run_ingestion(resources, job="analytics_api_full_refresh")
+    assert result.success
 
     full_pages = sample_dataset.response_count // 100 + 1
     assert sample_api.request_count(RESPONSES_PATH) == full_pages
@@ -155,7 +162,7 @@ def test_full_refresh_heals_an_edit_to_the_oldest_response(
 
     # The incremental sync after a full refresh still reads only the window.
     sample_api.reset_requests()
-    _run(resources, "analytics_api_sync")
+    assert run_ingestion(resources, job="analytics_api_sync").success
     assert sample_api.request_count(RESPONSES_PATH) == 1
 
 

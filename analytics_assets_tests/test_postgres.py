@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetSelection, DagsterInstance, Definitions, materialize
-from dagster_dlt import DagsterDltResource
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    Definitions,
+    materialize,
+)
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import NAMES
-from analytics_assets_tests.loader import analytics_api_assets
+from analytics_assets.component.analytics import MARTS_TABLES
 from analytics_assets.component.checks import (
     DELETIONS_CHECK,
     ID_CHECK,
@@ -29,12 +31,10 @@ from analytics_assets.component.checks import (
     build_raw_table_checks,
 )
 from analytics_assets.component.names import LoaderNames
-from analytics_assets_tests.loader import analytics_api_sync
-from analytics_assets.component.analytics import MARTS_TABLES
-from analytics_assets_tests.loader import analytics_marts
-from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.component.resources import WarehouseResource
+from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, orphans
+from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, MakeResources, api_ids, orphans
 from analytics_assets_tests.handmade import (
     AFTER_DELETIONS,
     AFTER_DELETIONS_SQL,
@@ -42,22 +42,18 @@ from analytics_assets_tests.handmade import (
 )
 from analytics_assets_tests.handmade import handmade_dataset as hand_built_dataset
 from analytics_assets_tests.live import import_or_skip_outside_ci
+from analytics_assets_tests.loader import (
+    NAMES,
+    analytics_api_assets,
+    analytics_api_sync,
+    analytics_marts,
+)
 
 psycopg2 = import_or_skip_outside_ci("psycopg2")
 
 RESPONSES_PATH = settings.RESPONSES_PATH
 MARTS = NAMES.analytics_dataset
 RAW_TABLE_CHECKS = build_raw_table_checks(LoaderNames())
-
-
-def _resources(base_url: str, warehouse: WarehouseResource) -> dict:
-    return {
-        "dlt": DagsterDltResource(),
-        "analytics_api": AnalyticsApiResource(
-            base_url=base_url, api_key=TEST_API_KEY, backoff_factor=0.05
-        ),
-        "warehouse": warehouse,
-    }
 
 
 @pytest.fixture
@@ -92,8 +88,9 @@ def test_full_load_holds_exactly_the_api_rows_twice_over(
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
     postgres_warehouse: WarehouseResource,
+    make_resources: MakeResources,
 ) -> None:
-    resources = _resources(sample_api.base_url, postgres_warehouse)
+    resources = make_resources(base_url=sample_api.base_url, warehouse=postgres_warehouse)
     for _ in range(2):
         assert materialize([analytics_api_assets], resources=resources).success
         for table in settings.RESOURCES:
@@ -107,8 +104,9 @@ def test_incremental_sync_reads_few_pages_and_lands_new_and_edited_rows(
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
     postgres_warehouse: WarehouseResource,
+    make_resources: MakeResources,
 ) -> None:
-    resources = _resources(sample_api.base_url, postgres_warehouse)
+    resources = make_resources(base_url=sample_api.base_url, warehouse=postgres_warehouse)
     definitions = Definitions(assets=[analytics_api_assets], jobs=[analytics_api_sync])
     job = Definitions.merge(definitions, Definitions(resources=resources)).resolve_job_def(
         "analytics_api_sync"
@@ -159,7 +157,7 @@ def _normalised(rows: list[tuple]) -> list[tuple]:
 
 
 def test_analytics_and_checks_match_duckdb_exactly(
-    postgres_warehouse: WarehouseResource, tmp_path: Path
+    postgres_warehouse: WarehouseResource, tmp_path: Path, make_resources: MakeResources
 ) -> None:
     duckdb_warehouse = WarehouseResource(
         duckdb_path=str(tmp_path / "w.duckdb"), pipelines_dir=str(tmp_path / "dlt_duck")
@@ -169,7 +167,7 @@ def test_analytics_and_checks_match_duckdb_exactly(
         for name, warehouse in (("postgres", postgres_warehouse), ("duckdb", duckdb_warehouse)):
             result = materialize(
                 [analytics_api_assets, analytics_marts, *RAW_TABLE_CHECKS],
-                resources=_resources(server.base_url, warehouse),
+                resources=make_resources(base_url=server.base_url, warehouse=warehouse),
             )
             assert result.success, name
             results[name] = result
@@ -217,8 +215,9 @@ def test_checks_fail_on_an_unknown_survey_on_postgres(
     postgres_warehouse: WarehouseResource,
     postgres_dsn: str,
     tmp_path: Path,
+    make_resources: MakeResources,
 ) -> None:
-    resources = _resources(sample_api.base_url, postgres_warehouse)
+    resources = make_resources(base_url=sample_api.base_url, warehouse=postgres_warehouse)
     # One instance for both runs: the schema check compares with the previous materialization.
     instance = DagsterInstance.ephemeral(tempdir=str(tmp_path / "dagster"))
     assert materialize(
@@ -265,11 +264,11 @@ def _orphans(warehouse: WarehouseResource) -> dict[str, int]:
 
 
 def test_deletions_of_every_endpoint_reach_postgres(
-    postgres_warehouse: WarehouseResource,
+    postgres_warehouse: WarehouseResource, make_resources: MakeResources
 ) -> None:
     dataset = SampleDataset.generate(seed=7, responses=300, now=FIXED_NOW)
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-        resources = _resources(server.base_url, postgres_warehouse)
+        resources = make_resources(base_url=server.base_url, warehouse=postgres_warehouse)
         assert materialize([analytics_api_assets], resources=resources).success
         survey = dataset.rows("surveys")[1]["id"]
         others = [r for r in dataset.rows("responses") if r["surveyId"] != survey]
@@ -302,7 +301,11 @@ def test_deletions_of_every_endpoint_reach_postgres(
 
 @pytest.mark.parametrize("mode", ["delete", "flag"])
 def test_analytics_after_deletions_match_the_hand_computation_on_postgres(
-    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+    postgres_dsn: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    make_resources: MakeResources,
 ) -> None:
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_dsn)
     warehouse = WarehouseResource(
@@ -312,7 +315,7 @@ def test_analytics_after_deletions_match_the_hand_computation_on_postgres(
     dataset.edit_response("r2", tags=[{"id": "t1", "name": "spam", "workspaceId": "W1"}])
     everything = [analytics_api_assets, analytics_marts]
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
-        resources = _resources(server.base_url, warehouse)
+        resources = make_resources(base_url=server.base_url, warehouse=warehouse)
         assert materialize(everything, resources=resources).success
         delete_some(dataset)
         assert materialize(everything, resources=resources).success

@@ -37,19 +37,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from dagster import ExecuteInProcessResult, materialize
-from dagster_dlt import DagsterDltResource
+from dagster import ExecuteInProcessResult
 
-from analytics_assets.formbricks import settings
-from analytics_assets_tests.loader import analytics_api_assets
-from analytics_assets.formbricks.budget import budget_limiter, close_limiter
-from analytics_assets.config import destination_kind, read_settings
-from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
+from analytics_assets.config import destination_kind, read_settings
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.budget import budget_limiter, close_limiter
+from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import (
     FIXED_NOW,
     TEST_API_KEY,
+    MakeResources,
+    RunIngestion,
     api_ids,
     api_rows,
     failure_text,
@@ -59,6 +59,7 @@ from analytics_assets_tests.conftest import (
     table_ids,
 )
 from analytics_assets_tests.live import scrubbed_env
+from analytics_assets_tests.loader import analytics_api_assets
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RESPONSE_COUNT = 245
@@ -96,25 +97,20 @@ def _api_resource(
     return AnalyticsApiResource(base_url=base_url, api_key=api_key, **fields)
 
 
-def _resources(api: AnalyticsApiResource, duckdb_path: Path, pipelines_dir: Path) -> dict:
-    return {
-        "dlt": DagsterDltResource(),
-        "analytics_api": api,
-        "warehouse": WarehouseResource(
-            duckdb_path=str(duckdb_path), pipelines_dir=str(pipelines_dir)
-        ),
-    }
-
-
 @pytest.fixture(scope="module")
-def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def loaded_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> Path:
     """A DuckDB file after one good load of the module's dataset, to be copied by tests."""
     root = tmp_path_factory.mktemp("loaded_template")
     duckdb_path = root / "warehouse.duckdb"
     with SampleApiServer(dataset=_generate_dataset(), api_key=TEST_API_KEY) as server:
         api = _api_resource(server.base_url, backoff_factor=FAST_BACKOFF)
-        result = materialize(
-            [analytics_api_assets], resources=_resources(api, duckdb_path, root / "dlt")
+        result = run_ingestion(
+            make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=root / "dlt"),
+            raise_on_error=True,
         )
     assert result.success
     return duckdb_path
@@ -131,12 +127,6 @@ def loaded_warehouse(
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _run(resources: dict, run_config: dict | None = None) -> ExecuteInProcessResult:
-    return materialize(
-        [analytics_api_assets], resources=resources, run_config=run_config, raise_on_error=False
-    )
 
 
 def _everything_logged(result: ExecuteInProcessResult) -> str:
@@ -330,6 +320,8 @@ def test_a_transient_fault_costs_one_retry_and_the_load_is_exact(
     api_fields: dict[str, Any],
     wait: float,
     floor: float,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     budget = _counted_budget(tmp_path) if "retry_after" in fault else {}
     api = _api_resource(
@@ -337,7 +329,9 @@ def test_a_transient_fault_costs_one_retry_and_the_load_is_exact(
     )
     sample_api.queue_fault(RESPONSES_PATH, **fault)
 
-    result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
+    result = run_ingestion(
+        make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt")
+    )
 
     assert result.success
     _assert_tables_match_api(duckdb_path, sample_dataset)
@@ -359,6 +353,8 @@ def test_retry_after_is_honoured_over_a_shorter_backoff(
     duckdb_path: Path,
     tmp_path: Path,
     retry_waits: list[float],
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     # The backoff would wait 0.05 s; the API asks for 2 s.
     api = _api_resource(
@@ -366,7 +362,9 @@ def test_retry_after_is_honoured_over_a_shorter_backoff(
     )
     sample_api.queue_fault(RESPONSES_PATH, 429, retry_after="2")
 
-    result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
+    result = run_ingestion(
+        make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt")
+    )
 
     assert result.success
     statuses = [r.status for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)]
@@ -384,6 +382,8 @@ def test_default_policy_rides_out_a_burst_of_faults_on_two_endpoints(
     duckdb_path: Path,
     tmp_path: Path,
     retry_waits: list[float],
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     """The acceptance scenario, with the retry policy as shipped: backoff factor 2, 3 retries."""
     api = _api_resource(sample_api.base_url, **_counted_budget(tmp_path))
@@ -394,7 +394,9 @@ def test_default_policy_rides_out_a_burst_of_faults_on_two_endpoints(
     sample_api.queue_fault(SURVEYS_PATH, 500)
     sample_api.queue_fault(SURVEYS_PATH, 504)
 
-    result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
+    result = run_ingestion(
+        make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt")
+    )
 
     assert result.success
     _assert_tables_match_api(duckdb_path, sample_dataset)
@@ -421,6 +423,7 @@ def test_a_permanent_500_fails_after_4_attempts_changes_nothing_and_the_next_run
     sample_dataset: SampleDataset,
     resources: dict,
     loaded_warehouse: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
     before = _warehouse_snapshot(loaded_warehouse)
     previous_newest = sample_dataset.rows("responses")[0]
@@ -429,7 +432,7 @@ def test_a_permanent_500_fails_after_4_attempts_changes_nothing_and_the_next_run
     assert edited["updatedAt"] != previous_newest["updatedAt"]
     sample_api.queue_fault(PEOPLE_PATH, 500, times=-1)
 
-    failed = _run(resources)
+    failed = run_ingestion(resources)
 
     text = failure_text(failed)
     assert sample_api.request_count(PEOPLE_PATH) == ATTEMPTS
@@ -441,7 +444,7 @@ def test_a_permanent_500_fails_after_4_attempts_changes_nothing_and_the_next_run
 
     sample_api.clear_faults()
     sample_api.reset_requests()
-    healed = _run(resources)
+    healed = run_ingestion(resources)
 
     assert healed.success
     _assert_tables_match_api(loaded_warehouse, sample_dataset)
@@ -458,14 +461,21 @@ def test_a_permanent_500_fails_after_4_attempts_changes_nothing_and_the_next_run
 
 @pytest.mark.parametrize("cause", ["wrong-key", "403"])
 def test_a_rejected_key_fails_at_once_naming_the_setting_not_the_value(
-    sample_api: SampleApiServer, duckdb_path: Path, tmp_path: Path, cause: str
+    sample_api: SampleApiServer,
+    duckdb_path: Path,
+    tmp_path: Path,
+    cause: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     key = "wrong-key-5d1c" if cause == "wrong-key" else TEST_API_KEY
     if cause == "403":
         sample_api.queue_fault("", 403, times=-1)
     api = _api_resource(sample_api.base_url, api_key=key, backoff_factor=FAST_BACKOFF)
 
-    result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
+    result = run_ingestion(
+        make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt")
+    )
 
     text = failure_text(result)
     # A 401 ends the run at the generation probe. A 403 there only says "no contacts" (the
@@ -495,11 +505,12 @@ def test_a_malformed_surveys_body_fails_the_run_naming_the_endpoint(
     loaded_warehouse: Path,
     body: bytes,
     content_type: str,
+    run_ingestion: RunIngestion,
 ) -> None:
     before = _warehouse_snapshot(loaded_warehouse)
     sample_api.queue_fault(SURVEYS_PATH, 200, body=body, content_type=content_type)
 
-    result = _run(resources)
+    result = run_ingestion(resources)
 
     assert SURVEYS_PATH in failure_text(result)
     assert [r.status for r in sample_api.requests if r.path.endswith(SURVEYS_PATH)] == [200]
@@ -513,6 +524,7 @@ def test_a_malformed_second_page_of_responses_fails_the_run_naming_the_endpoint(
     loaded_warehouse: Path,
     body: bytes,
     content_type: str,
+    run_ingestion: RunIngestion,
 ) -> None:
     before = _warehouse_snapshot(loaded_warehouse)
     sample_api.queue_fault(
@@ -520,7 +532,7 @@ def test_a_malformed_second_page_of_responses_fails_the_run_naming_the_endpoint(
     )
 
     # A full refresh reads every page, so the second one is asked for.
-    result = _run(resources, FULL_REFRESH)
+    result = run_ingestion(resources, run_config=FULL_REFRESH)
 
     assert RESPONSES_PATH in failure_text(result)
     pages = [r.query["skip"] for r in sample_api.requests if r.path.endswith(RESPONSES_PATH)]
@@ -536,12 +548,13 @@ def test_new_fields_on_responses_and_surveys_load_as_new_columns(
     sample_dataset: SampleDataset,
     resources: dict,
     loaded_warehouse: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
     columns_before = _columns(loaded_warehouse)
     sample_dataset.add_field("responses", "sentiment", lambda record: "positive")
     sample_dataset.add_field("surveys", "isBackButtonHidden", lambda record: False)
 
-    result = _run(resources, FULL_REFRESH)
+    result = run_ingestion(resources, run_config=FULL_REFRESH)
 
     assert result.success
     _assert_tables_match_api(loaded_warehouse, sample_dataset)
@@ -584,6 +597,7 @@ def test_responses_with_the_old_field_name_person_load_beside_contact(
     sample_dataset: SampleDataset,
     resources: dict,
     loaded_warehouse: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
     untouched_before = {row_id: ids[0] for row_id, ids in _api_contacts(sample_dataset).items()}
     columns_before = _columns(loaded_warehouse)
@@ -591,7 +605,7 @@ def test_responses_with_the_old_field_name_person_load_beside_contact(
     renamed = {r["id"] for r in sample_dataset.rows("responses")[:50]}
     assert any(person for _, person in _api_contacts(sample_dataset).values())
 
-    result = _run(resources, FULL_REFRESH)
+    result = run_ingestion(resources, run_config=FULL_REFRESH)
 
     assert result.success
     _assert_tables_match_api(loaded_warehouse, sample_dataset)
@@ -609,16 +623,17 @@ def test_responses_renamed_from_person_to_contact_load_beside_person(
     sample_dataset: SampleDataset,
     resources: dict,
     duckdb_path: Path,
+    run_ingestion: RunIngestion,
 ) -> None:
     # The API before the rename: every response says `person`.
     sample_dataset.rename_response_field("contact", "person", newest=RESPONSE_COUNT)
-    assert _run(resources).success
+    assert run_ingestion(resources).success
     persons_before = {row_id: ids[1] for row_id, ids in _api_contacts(sample_dataset).items()}
     columns_before = _columns(duckdb_path)
     sample_dataset.rename_response_field("person", "contact", newest=50)
     renamed = {r["id"] for r in sample_dataset.rows("responses")[:50]}
 
-    result = _run(resources, FULL_REFRESH)
+    result = run_ingestion(resources, run_config=FULL_REFRESH)
 
     assert result.success
     _assert_tables_match_api(duckdb_path, sample_dataset)
@@ -654,7 +669,11 @@ CONFIGURATION_ERRORS = {
 
 @pytest.mark.parametrize("case", CONFIGURATION_ERRORS)
 def test_a_configuration_error_fails_before_any_request_naming_the_setting(
-    sample_api: SampleApiServer, tmp_path: Path, case: str
+    sample_api: SampleApiServer,
+    tmp_path: Path,
+    case: str,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
 ) -> None:
     fields, setting = CONFIGURATION_ERRORS[case]
     (tmp_path / "a_file").write_text("a regular file, not a folder\n")
@@ -663,7 +682,9 @@ def test_a_configuration_error_fails_before_any_request_naming_the_setting(
         fields.get("base_url", sample_api.base_url), api_key=fields.get("api_key", TEST_API_KEY)
     )
 
-    result = _run(_resources(api, duckdb_path, tmp_path / "dlt"))
+    result = run_ingestion(
+        make_resources(api=api, duckdb_path=duckdb_path, pipelines_dir=tmp_path / "dlt")
+    )
 
     assert setting in failure_text(result)
     assert sample_api.request_count() == 0
