@@ -15,7 +15,7 @@ The sample API behaves like Formbricks 5.x, enterprise edition, unless told othe
 serves the original (1.x-2.7) paths, 4 rewrites the old paths to contacts as 3.x and 4.x do, 5
 answers them with a 404 page; the community edition refuses the contacts endpoints (403).
 
-`demo` starts the sample API in this process and `dagster dev` as a child process,
+`demo` starts the sample API in this process and `dg dev` as a child process,
 wired to it through `ANALYTICS_API_BASE_URL`, `ANALYTICS_API_KEY` and
 `ANALYTICS_DUCKDB_PATH`, so a newcomer sees and materializes the assets with no
 account anywhere. The sample API's key is not a secret; a real key belongs in `.env`.
@@ -26,8 +26,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, Any
 
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api.releases import (
@@ -38,11 +40,24 @@ from analytics_assets.sample_api.releases import (
 )
 
 DEMO_API_KEY = "sample-key"
+DEMO_API_PORT = 8787
 DEMO_DUCKDB_PATH = "data/demo.duckdb"
+SAMPLE_API_DESCRIPTION = f"""\
+Serve the sample Formbricks API. By default it listens at http://127.0.0.1:{DEMO_API_PORT}/api
+and accepts the key {DEMO_API_KEY}. To point the project at it, put these lines in .env:
+  {settings.ENV_API_BASE_URL}=http://127.0.0.1:{DEMO_API_PORT}/api
+  {settings.ENV_API_KEY}={DEMO_API_KEY}
+"""
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after each option; the description's lines kept as written."""
 
 
 def _add_sample_arguments(parser: argparse.ArgumentParser, port_flag: str) -> None:
-    parser.add_argument(port_flag, dest="api_port", type=int, default=8787, help="sample API port")
+    parser.add_argument(
+        port_flag, dest="api_port", type=int, default=DEMO_API_PORT, help="sample API port"
+    )
     parser.add_argument("--responses", type=int, default=2500, help="responses to generate")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
     parser.add_argument(
@@ -77,12 +92,21 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="analytics-assets", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    sample = commands.add_parser("sample-api", help="serve the sample analytics API")
+    sample = commands.add_parser(
+        "sample-api",
+        help="serve the sample analytics API",
+        description=SAMPLE_API_DESCRIPTION,
+        formatter_class=_HelpFormatter,
+    )
     _add_sample_arguments(sample, "--port")
     sample.add_argument("--host", default="127.0.0.1")
     sample.add_argument("--key", default=DEMO_API_KEY, help="API key the server accepts")
 
-    demo = commands.add_parser("demo", help="sample API plus Dagster's UI, wired together")
+    demo = commands.add_parser(
+        "demo",
+        help="sample API plus Dagster's UI, wired together",
+        formatter_class=_HelpFormatter,
+    )
     _add_sample_arguments(demo, "--api-port")
     demo.add_argument("--ui-port", type=int, default=3000, help="Dagster UI port")
     demo.add_argument(
@@ -161,18 +185,51 @@ def _run_demo(args: argparse.Namespace) -> int:
         "Ctrl+C stops both.",
         flush=True,
     )
-    command = [
-        sys.executable, "-m", "dagster", "dev",
-        "-m", "analytics_assets.definitions",
-        "--host", "127.0.0.1", "--port", str(args.ui_port),
-    ]  # fmt: skip
-    dagster = subprocess.Popen(command, env=env, cwd=project_dir)
+    # `dg dev`, Dagster's project CLI, reads the code location from pyproject.toml; it lives
+    # beside this Python.
+    dg = str(Path(sys.executable).with_name("dg"))
+    command = [dg, "dev", "--host", "127.0.0.1", "--port", str(args.ui_port)]
+    return _run_until_stopped(command, env, project_dir, server)
+
+
+def _forward(stream: IO[str], stopping: threading.Event) -> None:
+    """Copy the UI's log to ours; once Ctrl+C stopped it, without click's closing "Aborted!"."""
+    for line in stream:
+        if stopping.is_set() and line.strip() in ("", "Aborted!"):
+            continue
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+def _run_until_stopped(command: list[str], env: dict[str, str], cwd: Path, server: Any) -> int:
+    """Run Dagster's UI until it exits or Ctrl+C stops the demo; then stop the sample API.
+
+    The UI runs in a session of its own, so Ctrl+C reaches this process only, which then asks
+    the UI to shut down: Dagster's own shutdown log is shown, click's bare "Aborted!" is not.
+    """
+    stopping = threading.Event()
+    dagster = subprocess.Popen(
+        command,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    forwarder = threading.Thread(target=_forward, args=(dagster.stderr, stopping), daemon=True)
+    forwarder.start()
     try:
         return dagster.wait()
     except KeyboardInterrupt:
+        stopping.set()
         dagster.send_signal(signal.SIGINT)
-        return dagster.wait()
+        dagster.wait()
+        forwarder.join(timeout=10)
+        print("The demo stopped: Dagster's UI and the sample API are shut down.", flush=True)
+        return 0
     finally:
+        if dagster.poll() is None:
+            dagster.kill()
         server.stop()
 
 

@@ -362,7 +362,7 @@ def serve(
         port: Port to listen on.
         responses: Number of responses to generate.
         seed: Seed of the generated data.
-        api_key: Key the server accepts (never printed).
+        api_key: Key the server accepts; the banner shows it, since it is the sample's own.
         host: Interface to bind.
         rate_limit_per_minute: Requests per key per rolling minute; None for no limit.
         release: Formbricks release to behave like (2, 4 or 5).
@@ -386,7 +386,11 @@ def serve(
     ) as server:
         print(
             f"Sample analytics API (Formbricks release {release}, {edition} edition) with "
-            f"{dataset.response_count} responses at {server.base_url}",
+            f"{dataset.response_count} responses at {server.base_url}\n"
+            "To point the project at it, put these lines in .env:\n"
+            f"  ANALYTICS_API_BASE_URL={server.base_url}\n"
+            f"  ANALYTICS_API_KEY={api_key}\n"
+            "Ctrl+C stops it.",
             flush=True,
         )
         try:
