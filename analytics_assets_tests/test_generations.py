@@ -536,7 +536,14 @@ def test_cli_on_the_community_edition_succeeds_and_says_why_people_are_missing(
     assert not data_tables(duckdb_path) & set(CONTACT_TABLES)
     output = completed.stdout + completed.stderr
     for table in CONTACT_TABLES:
-        assert f"{table} (GET {settings.CONTACT_ATTRIBUTE_KEYS_PATH}) is not available" in output
+        own = settings.CURRENT_ENDPOINT_PATHS[table]
+        assert f"{table} (GET {own}) is not available" in output
+    # People read the contacts, which were not asked once the attribute keys were refused.
+    assert (
+        f"GET {settings.CONTACT_ATTRIBUTE_KEYS_PATH} answered HTTP 403: "
+        f"{CONTACTS_REFUSED_MESSAGE.rstrip('.')}, as every contacts endpoint does, so "
+        f"GET {settings.CONTACTS_PATH} was not asked"
+    ) in output
     assert CONTACTS_REFUSED_MESSAGE.rstrip(".") in output
 
 

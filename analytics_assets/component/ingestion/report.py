@@ -125,12 +125,26 @@ def _legacy_people_metadata(run: IngestionRun, outcome: LoadOutcome) -> dict[str
     return {"possibly_truncated": MetadataValue.bool(True)}
 
 
+def _refused_answer(own_path: str, refusal: Refusal) -> str:
+    """What the server answered, naming the request that met it when it was another one."""
+    if refusal.path == own_path:
+        return refusal.reason
+    # Formbricks answers every contacts endpoint alike (the community edition's 403, say), so
+    # a resource whose answer another request of the run already met does not ask again.
+    return (
+        f"GET {refusal.path} answered {refusal.reason}, as every contacts endpoint does, so "
+        f"GET {own_path} was not asked"
+    )
+
+
 def warn_refused(run: IngestionRun, refusals: dict[str, Refusal]) -> None:
+    """One warning per endpoint the server or key did not offer, naming that endpoint."""
+    paths = settings.endpoint_paths(run.ledger.generation)
     for resource, refusal in refusals.items():
         run.context.log.warning(
-            f"{resource} (GET {refusal.path}) is not available on this server with this key: "
-            f"{refusal.reason}. Its asset is materialized with no rows; the other endpoints "
-            "loaded as usual."
+            f"{resource} (GET {paths[resource]}) is not available on this server with this key: "
+            f"{_refused_answer(paths[resource], refusal)}. Its asset is materialized with no "
+            "rows; the other endpoints loaded as usual."
         )
 
 
