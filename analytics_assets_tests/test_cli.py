@@ -70,7 +70,7 @@ RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } }
 def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> None:
     ui_port, api_port = free_port(), free_port()
     duckdb_path = tmp_path / "demo.duckdb"
-    # A file, not a pipe nobody reads: dagster dev's output would fill a pipe and block it.
+    # A file, not a pipe nobody reads: dg dev's output would fill a pipe and block it.
     log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
         [
@@ -100,7 +100,8 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
 
         params = {
             "selector": {
-                "repositoryLocationName": "analytics_assets.definitions",
+                # dg dev names the location as pyproject.toml does ([tool.dg.project]).
+                "repositoryLocationName": "analytics_assets",
                 "repositoryName": "__repository__",
                 "jobName": "__ASSET_JOB",
                 "assetSelection": [{"path": ["analytics_api", t]} for t in settings.RESOURCES],
