@@ -19,8 +19,8 @@ The kill points:
   after the first load job completed), with a dataset big enough that the load takes seconds;
   the test checks the load really had not finished when the process died.
 
-Every process gets its own DAGSTER_HOME, HOME and dlt data folder (`DLT_DATA_DIR`) inside
-`tmp_path`, so nothing is shared with other tests or with `/var/dlt` (root's default).
+Every process gets its own DAGSTER_HOME and HOME inside `tmp_path`; dlt's working folder is the
+instance's (`$DAGSTER_HOME/dlt_pipelines`), so nothing is shared with other tests.
 
 The DAGSTER_HOME of most recovery tests has no `dagster.yaml`. With the project's `dagster.yaml`
 a dead run keeps its pool slot until run monitoring releases it; the last tests show that it
@@ -170,7 +170,7 @@ class Deployment:
 
     @property
     def pipeline_dir(self) -> Path:
-        return Path(self.env["DLT_DATA_DIR"]) / "pipelines" / settings.PIPELINE_NAME
+        return Path(self.env["DAGSTER_HOME"]) / "dlt_pipelines" / settings.PIPELINE_NAME
 
     def start(self, *args: str) -> _LiveRun:
         run = _LiveRun([*MATERIALIZE, *args], self.env)
@@ -237,8 +237,6 @@ def _environment(root: Path, base_url: str) -> dict[str, str]:
         ANALYTICS_DUCKDB_PATH=str(root / "warehouse.duckdb"),
         DAGSTER_HOME=str(root / "dagster_home"),
         HOME=str(root),
-        # dlt's working folder: `$DLT_DATA_DIR/pipelines` (else ~/.dlt, or /var/dlt for root).
-        DLT_DATA_DIR=str(root / "dlt"),
         PYTHONUNBUFFERED="1",
     )
 

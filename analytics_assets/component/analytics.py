@@ -32,8 +32,10 @@ from dagster import (
 from analytics_assets.component.ingestion.translator import OWNERS
 from analytics_assets.component.metadata import table_metadata
 from analytics_assets.component.names import LoaderNames
+from analytics_assets.formbricks.descriptions import ANALYTICS_COLUMN_DESCRIPTIONS
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.warehouse.analytics import (
+    comment_columns,
     create_views,
     headline_figures,
     rebuild_table,
@@ -71,6 +73,17 @@ MARTS_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def _described_columns(table: str) -> TableSchema:
+    """The table's columns with their descriptions, before its first build: the SQL's result
+    decides their types, so none is given yet (the materialization's schema has them)."""
+    return TableSchema(
+        columns=[
+            TableColumn(name=name, type="", description=text)
+            for name, text in ANALYTICS_COLUMN_DESCRIPTIONS[table].items()
+        ]
+    )
+
+
 def _spec(
     names: LoaderNames, table: str, kind: str, freshness: FreshnessPolicy | None
 ) -> AssetSpec:
@@ -84,7 +97,9 @@ def _spec(
         owners=OWNERS,
         automation_condition=AutomationCondition.eager(),
         freshness_policy=freshness,
-        metadata=table_metadata(table_name=f"{names.analytics_dataset}.{table}"),
+        metadata=table_metadata(
+            table_name=f"{names.analytics_dataset}.{table}", column_schema=_described_columns(table)
+        ),
     )
 
 
@@ -92,9 +107,15 @@ def _materialization(
     names: LoaderNames, client: Any, table: str, row_count: int
 ) -> MaterializeResult:
     schema = names.analytics_dataset
+    described = ANALYTICS_COLUMN_DESCRIPTIONS[table]
     columns = [
-        TableColumn(name=name, type=kind) for name, kind in table_columns(client, schema, table)
+        TableColumn(name=name, type=kind, description=described.get(name))
+        for name, kind in table_columns(client, schema, table)
     ]
+    # The same texts as the warehouse's column comments (a rebuilt table has lost its own).
+    comment_columns(
+        client, schema, table, {c.name: described[c.name] for c in columns if c.name in described}
+    )
     metadata: dict[str, Any] = table_metadata(
         row_count=row_count,
         column_schema=TableSchema(columns=columns),
@@ -129,7 +150,7 @@ def build_analytics_assets(
     def analytics(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         """Rebuild the selected analytics tables from the raw tables, each in one transaction."""
         warehouse = getattr(context.resources, names.warehouse_resource)
-        with warehouse.connect(context.log) as client:
+        with warehouse.connect(context.log, instance=context.instance) as client:
             found = columns_by_table(client, names.dataset)
             if "_dlt_loads" not in found:
                 raise AnalyticsConfigurationError(

@@ -20,10 +20,19 @@ fields of both: `environmentId` and, from Formbricks 5.0, `workspaceId`; a 2.x r
 `person` beside a current one's `contact`; a 2.x attribute class's `archived` beside a 3.0+
 attribute key's `displayName`, `dataType` and `isUnique`. A table's columns are then the same
 whichever generation loaded it, and a field that moves loses nothing.
+
+Declared columns carry the `description` hint of `descriptions.py` (by their warehouse name).
+Only declared columns are described: dlt keeps a hint without a `data_type` as an incomplete
+column, creates no column for it, but warns on every load that it received no data.
 """
 
 import copy
 from typing import Any
+
+import dlt
+
+from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.descriptions import RAW_COLUMN_DESCRIPTIONS
 
 # dlt's column hints (`TColumnSchema`) and a table's columns by name (`TTableSchemaColumns`):
 # dicts that dlt's public `columns=` and `nested_hints=` arguments take as they are.
@@ -170,13 +179,43 @@ WEBHOOK_COLUMNS = _record_columns(
     }
 )
 
+# dlt's default naming (snake_case, `__` between nesting levels kept): an API field's column.
+_NAMING = dlt.Schema("declared_columns").naming
+
+
+def warehouse_name(field: str) -> str:
+    """The column dlt makes of an API field (`meta__userAgent__os` -> `meta__user_agent__os`)."""
+    return _NAMING.normalize_path(field)
+
+
+def _described(table: str, columns: TTableSchemaColumns) -> TTableSchemaColumns:
+    """`columns` with the `description` hint of each column `descriptions.py` describes.
+
+    Raises if it describes a column `columns` does not declare: given to dlt, that description
+    would be a column of its own, without a type.
+    """
+    texts = dict(RAW_COLUMN_DESCRIPTIONS.get(table, {}))
+    for field, column in columns.items():
+        text = texts.pop(warehouse_name(field), None)
+        if text is not None:
+            column["description"] = text
+    if texts:
+        raise ValueError(
+            f"descriptions.py describes columns that {table} does not declare: {sorted(texts)}"
+        )
+    return columns
+
+
 _TABLE_COLUMNS: dict[str, TTableSchemaColumns] = {
-    "surveys": SURVEY_COLUMNS,
-    "action_classes": ACTION_CLASS_COLUMNS,
-    "attribute_classes": ATTRIBUTE_CLASS_COLUMNS,
-    "identified_peoples": PERSON_COLUMNS,
-    "responses": RESPONSE_COLUMNS,
-    "webhooks": WEBHOOK_COLUMNS,
+    name: _described(name, columns)
+    for name, columns in {
+        "surveys": SURVEY_COLUMNS,
+        "action_classes": ACTION_CLASS_COLUMNS,
+        "attribute_classes": ATTRIBUTE_CLASS_COLUMNS,
+        "identified_peoples": PERSON_COLUMNS,
+        "responses": RESPONSE_COLUMNS,
+        "webhooks": WEBHOOK_COLUMNS,
+    }.items()
 }
 
 
@@ -206,7 +245,7 @@ def survey_questions_hints() -> dict:
             "headline__default": _column("text"),
         }
     )
-    return {"questions": {"columns": columns}}
+    return {"questions": {"columns": _described("surveys__questions", columns)}}
 
 
 def nested_table_columns() -> dict[tuple[str, ...], dict[str, TColumnSchema]]:
@@ -246,4 +285,7 @@ def nested_table_columns() -> dict[tuple[str, ...], dict[str, TColumnSchema]]:
             "user__name": _column("text"),
         },
     }
-    return {path: _named(columns) for path, columns in tables.items()}
+    return {
+        path: _described("__".join((settings.PAGED_RESOURCE, *path)), _named(columns))
+        for path, columns in tables.items()
+    }

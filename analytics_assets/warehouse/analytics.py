@@ -109,6 +109,18 @@ def rebuild_table(client: Any, table: str, schema: str) -> int:
     return row_count(client, f"{schema}.{table}")
 
 
+def comment_columns(client: Any, schema: str, table: str, comments: dict[str, str]) -> None:
+    """Write `comments` (column -> text) as the column comments of one table, in one transaction."""
+    with client.begin_transaction():
+        for column, text in comments.items():
+            literal = "'" + text.replace("'", "''") + "'"
+            client.execute_sql(
+                sql_statement(
+                    "comment_on_column", column=f"{schema}.{table}.{column}", comment=literal
+                )
+            )
+
+
 def table_columns(client: Any, schema: str, table: str) -> list[tuple[str, str]]:
     """(name, type) of each column of one table, in order."""
     sql = (

@@ -114,7 +114,7 @@ def warehouse_results(
     history: MaterializationHistory,
 ) -> Iterator[AssetCheckResult]:
     """The id and survey-id checks among `keys`, on one connection."""
-    with warehouse.connect(context.log) as client:
+    with warehouse.connect(context.log, instance=context.instance) as client:
         checks = WarehouseChecks(client, results, history)
         for key in keys:
             if key.name == ID_CHECK:

@@ -9,6 +9,11 @@ A run is four named steps (`steps.py`, `report.py`): detect the API's generation
 reconcile deletions, report. An endpoint the server or key does not offer (the community
 edition's contacts, say) is materialized with no rows, `available: false` and the server's
 reason, and a warning in the run log.
+
+A failure the project expects (a wrong key or base URL, a wrong generation pin, a setting to
+fix) fails the step with its cause and what to do as the last lines, printed once per event
+and without a traceback of dlt or requests (`steps.expected_failure`); any other error keeps
+its traceback.
 """
 
 from collections.abc import Iterator
@@ -25,7 +30,13 @@ from dagster_dlt import build_dlt_asset_specs
 from analytics_assets.component.ingestion.config import IngestionConfig
 from analytics_assets.component.ingestion.report import report
 from analytics_assets.component.ingestion.run import IngestionRun
-from analytics_assets.component.ingestion.steps import detect, load, reconcile_deletions
+from analytics_assets.component.ingestion.steps import (
+    EXPECTED_ERRORS,
+    detect,
+    expected_failure,
+    load,
+    reconcile_deletions,
+)
 from analytics_assets.component.ingestion.translator import AnalyticsApiTranslator
 from analytics_assets.component.names import LoaderNames
 from analytics_assets.formbricks import build_source
@@ -68,11 +79,17 @@ def build_ingestion_assets(
         context: AssetExecutionContext, config: IngestionConfig
     ) -> Iterator[MaterializeResult]:
         """Load the selected endpoints of the API into the warehouse with dlt."""
-        run = IngestionRun.start(context, config, names)
-        with run.connection() as client:
-            detect(run, client)
-            outcome = load(run, translator)
-            deletions = reconcile_deletions(run, client, outcome)
+        try:
+            run = IngestionRun.start(context, config, names)
+            with run.connection() as client:
+                detect(run, client)
+                outcome = load(run, translator)
+                deletions = reconcile_deletions(run, client, outcome)
+        except EXPECTED_ERRORS as error:
+            # Raised here, at the top, so the failure's own stack is Dagster's frames and this
+            # one; the cause, with what to do, is what the terminal and the UI show last.
+            failure, cause = expected_failure(error)
+            raise failure from cause
         yield from report(run, outcome, deletions)
 
     return ingestion

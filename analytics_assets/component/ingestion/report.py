@@ -12,6 +12,7 @@ from dagster import MaterializeResult, MetadataValue
 
 from analytics_assets.component.ingestion.run import IngestionRun
 from analytics_assets.component.ingestion.steps import LoadOutcome
+from analytics_assets.component.ingestion.translator import with_column_descriptions
 from analytics_assets.component.metadata import (
     AVAILABLE,
     COMPLETE_READ,
@@ -157,7 +158,7 @@ def report(
         table = result.asset_key.path[-1]
         plan = deletions.get(table)
         metadata = {
-            **(result.metadata or {}),
+            **with_column_descriptions(table, result.metadata or {}),
             **_load_metadata(run, table, outcome, plan.applied if plan is not None else 0),
             **_generation_metadata(run, table),
             **_deletion_metadata(plan),

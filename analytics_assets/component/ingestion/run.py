@@ -2,8 +2,10 @@
 
 `IngestionRun.start` gathers them; `IngestionRun.connection` opens what a load holds open (the
 HTTP session with the retry policy and request budget, the load's file locks, dlt's writer
-settings) and yields dlt's REST client on the API. The steps (`steps.py`) take the run and the
-client explicitly: none of them reaches for shared state.
+settings), builds the dlt pipeline inside the locks, in the Dagster instance's dlt folder
+(`WarehouseResource.resolved_pipelines_dir`), and yields dlt's REST client on the API. The
+steps (`steps.py`) take the run and the client explicitly: none of them reaches for shared
+state.
 """
 
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import dlt as dlt_library
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, DagsterInstance
 from dlt import Pipeline
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import Session
@@ -37,6 +39,14 @@ def instance_directory(context: Any) -> str | None:
         return None
 
 
+def dagster_instance(context: Any) -> DagsterInstance | None:
+    """The run's Dagster instance, whose folder holds dlt's working folder; None without one."""
+    try:
+        return context.instance
+    except Exception:  # a context built in a test without an instance
+        return None
+
+
 @dataclass
 class IngestionRun:
     """One run of the ingestion assets.
@@ -47,11 +57,11 @@ class IngestionRun:
         names: The instance's names.
         api: The API connection resource.
         warehouse: The warehouse resource.
-        pipeline: The dlt pipeline dagster-dlt runs.
         ledger: The run's ledger: what the API answered and the ids each resource yielded.
         tables: The selected tables (resources), in selection order.
         attribute_keys: The attribute keys, fetched at most once per run.
         session: The HTTP session, while `connection` holds it open.
+        pipeline: The dlt pipeline dagster-dlt runs, built by `connection` inside the locks.
     """
 
     context: AssetExecutionContext
@@ -59,11 +69,11 @@ class IngestionRun:
     names: LoaderNames
     api: AnalyticsApiResource
     warehouse: WarehouseResource
-    pipeline: Pipeline
     ledger: RunLedger
     tables: list[str]
     attribute_keys: AttributeKeys | None = field(default=None)
     session: Session | None = field(default=None)
+    pipeline: Pipeline = field(init=False)
 
     @classmethod
     def start(
@@ -73,11 +83,6 @@ class IngestionRun:
         api: AnalyticsApiResource = getattr(context.resources, names.api_resource)
         warehouse: WarehouseResource = getattr(context.resources, names.warehouse_resource)
         setting = api.resolved_generation()
-        pipeline = warehouse.build_pipeline(
-            progress=dlt_library.progress.log(
-                log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=context.log
-            )
-        )
         ledger = RunLedger(
             generation=settings.GENERATION_CURRENT
             if setting == settings.GENERATION_AUTO
@@ -86,7 +91,12 @@ class IngestionRun:
             setting_names=SettingNames(names.base_url_env, names.api_key_env, names.api_resource),
         )
         tables = [key.path[-1] for key in context.selected_asset_keys]
-        return cls(context, config, names, api, warehouse, pipeline, ledger, tables)
+        return cls(context, config, names, api, warehouse, ledger, tables)
+
+    @property
+    def instance(self) -> DagsterInstance | None:
+        """The run's Dagster instance: every pipeline of the run is built in its dlt folder."""
+        return dagster_instance(self.context)
 
     @property
     def windows(self) -> dict[str, tuple[str, timedelta]]:
@@ -102,10 +112,14 @@ class IngestionRun:
 
     @contextmanager
     def connection(self) -> Iterator[RESTClient]:
-        """The API client, with the session, the load's locks and dlt's writer settings held."""
+        """The API client, with the session, the load's locks and dlt's writer settings held.
+
+        The pipeline is built inside the locks: `dlt.pipeline()` may create or wipe its working
+        folder, which a load of the same pipeline must not see happen.
+        """
         with (
             self.api.open_session(instance_directory(self.context)) as session,
-            self.warehouse.exclusive_load(self.pipeline, self.context.log),
+            self.warehouse.exclusive_load(self.context.log, instance=self.instance),
             dlt_library.config.values(
                 {
                     # Rows dlt's file writers hold per table before writing (default 5,000):
@@ -120,6 +134,12 @@ class IngestionRun:
             ),
         ):
             self.session = session
+            self.pipeline = self.warehouse.build_pipeline(
+                progress=dlt_library.progress.log(
+                    log_period=PROGRESS_LOG_PERIOD_SECONDS, logger=self.context.log
+                ),
+                instance=self.instance,
+            )
             client = self.api.rest_client(session)
             self.attribute_keys = AttributeKeys(client, self.ledger)
             yield client

@@ -9,19 +9,28 @@ Each takes the run (`run.py`) and the API client explicitly and returns what the
   nothing it should have, or left records unwritten, fails here with what to do.
 - `reconcile_deletions`: rows the API no longer returns, after a complete read, deleted or
   flagged, behind the mass-deletion guard and the by-id confirmation of responses.
+
+An expected failure (`EXPECTED_ERRORS`: a setting to fix, or an answer of the API that
+`explain_load_failure` explains) fails the step as a `dagster.Failure` built by
+`expected_failure`; anything else is raised as it is, with its traceback.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from dagster import Failure
 from dagster_dlt import DagsterDltResource
 from dlt.sources.helpers.rest_client import RESTClient
 
 from analytics_assets.component.ingestion.run import IngestionRun
 from analytics_assets.component.ingestion.translator import AnalyticsApiTranslator
 from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.errors import AnalyticsLoadError, explain_load_failure
+from analytics_assets.formbricks.errors import (
+    AnalyticsConfigurationError,
+    AnalyticsLoadError,
+    explain_load_failure,
+)
 from analytics_assets.formbricks.generations import detect_generation
 from analytics_assets.warehouse.changes import (
     TableChanges,
@@ -42,6 +51,28 @@ NOTHING_LOST = (
 )
 # The resources whose endpoints differ between the API's generations.
 GENERATION_SPECIFIC = ("attribute_classes", "identified_peoples")
+# The errors whose message says what failed and what to do: a setting of the project
+# (`AnalyticsConfigurationError`), or a failed probe or load explained (`explained`).
+EXPECTED_ERRORS = (AnalyticsLoadError, AnalyticsConfigurationError)
+FAILURE_HEADLINE = "The ingestion failed; its cause and what to do follow, at the end."
+
+
+def expected_failure(error: BaseException) -> tuple[Failure, BaseException]:
+    """The step's failure for an expected error, and the cause to raise it from.
+
+    Raise them as `raise failure from cause`, from the asset's body. Dagster prints a step's
+    error as its message, its stack, then its causes, in the terminal (twice: the step's failure
+    and the run's) and in the UI; only the last part can be read last. So the failure carries a
+    headline, and the cause is a copy of `error` that was never raised: it prints as its message
+    alone, with no traceback and no chain of dlt's or requests' errors under it. The original,
+    chain and all, stays reachable from the failure as its `__context__` (Python sets it; `from`
+    keeps it out of what is printed).
+    """
+    try:
+        cause = type(error)(str(error))
+    except Exception:  # a subclass that takes other arguments
+        cause = AnalyticsLoadError(str(error))
+    return Failure(description=FAILURE_HEADLINE, allow_retries=False), cause
 
 
 def explained(run: IngestionRun, error: BaseException) -> BaseException:
@@ -244,7 +275,9 @@ def reconcile_deletions(
     plans = _plans(run, client, outcome)
     # A pipeline object of its own, which reads the schema dlt stored: merged through the object
     # dagster-dlt ran, the tombstones failed ("no root_key column" in the nested tables).
-    applied = apply_deletions(run.warehouse.build_pipeline(), plans, mode, datetime.now(UTC))
+    applied = apply_deletions(
+        run.warehouse.build_pipeline(instance=run.instance), plans, mode, datetime.now(UTC)
+    )
     done = "deleted" if mode == settings.DELETIONS_DELETE else "flagged with deleted_at"
     for plan in applied.values():
         if plan.applied:
