@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from dotenv import dotenv_values
+
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api.releases import (
     DEFAULT_EDITION,
@@ -123,7 +125,7 @@ def _drop_responses() -> int:
     from analytics_assets.component.resources import WarehouseResource
     from analytics_assets.warehouse.nested_rows import drop_responses_tables
 
-    dropped = drop_responses_tables(WarehouseResource().build_pipeline())
+    dropped = WarehouseResource().with_pipeline(drop_responses_tables)
     if not dropped:
         print("No responses tables to drop.")
         return 0
@@ -152,6 +154,29 @@ def _run_sample_api(args: argparse.Namespace) -> int:
     return 0
 
 
+# The settings the demo gives Dagster's UI: the sample API's, and its own DuckDB file.
+DEMO_SETTINGS = (
+    settings.ENV_API_BASE_URL,
+    settings.ENV_API_KEY,
+    settings.ENV_DUCKDB_PATH,
+    settings.ENV_DESTINATION,
+    settings.ENV_API_GENERATION,
+)
+
+
+def _settings_env_file_overrides(project_dir: Path) -> list[str]:
+    """The demo's settings that `.env` in `project_dir` sets.
+
+    Dagster's CLI applies `.env` over the environment it was started with, so each of these
+    would point the demo's UI at the user's own API or warehouse instead of the sample.
+    """
+    env_file = project_dir / ".env"
+    if not env_file.is_file():
+        return []
+    values = dotenv_values(env_file)
+    return [name for name in DEMO_SETTINGS if values.get(name) is not None]
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from analytics_assets.sample_api import SampleApiServer, SampleDataset
 
@@ -159,6 +184,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     # script without job control does that to background commands).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     project_dir = Path.cwd()
+    overridden = _settings_env_file_overrides(project_dir)
+    if overridden:
+        print(
+            f"The demo did not start: {project_dir / '.env'} sets {', '.join(overridden)}, and "
+            "Dagster applies .env over the demo's own settings, so the demo would load your API "
+            "or warehouse instead of the sample API. Move .env aside while the demo runs, or run "
+            "the demo in another clone of the project.",
+            file=sys.stderr,
+        )
+        return 2
     dataset = SampleDataset.generate(seed=args.seed, responses=args.responses, release=args.release)
     server = SampleApiServer(
         dataset=dataset,
@@ -175,7 +210,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         settings.ENV_API_BASE_URL: server.base_url,
         settings.ENV_API_KEY: DEMO_API_KEY,
         settings.ENV_DUCKDB_PATH: str(Path(args.duckdb_path).resolve()),
-        settings.ENV_DESTINATION: "duckdb",  # the demo loads its own file, whatever .env says
+        settings.ENV_DESTINATION: "duckdb",  # the demo loads its own file
         settings.ENV_API_GENERATION: settings.GENERATION_AUTO,  # the sample says which it is
     }
     print(
