@@ -35,6 +35,10 @@ COPY --chown=dagster:dagster deploy/workspace.yaml /opt/dagster/workspace.yaml
 USER dagster
 
 # Health probe of the code server: dagster api grpc-health-check -p 4000
+# EXPOSE only documents the port. Never publish it (no -p 4000, no -P, which would publish it on
+# every interface): its gRPC API answers anyone who reaches it, and the webserver and the daemon
+# reach it over a private network by the container's name. Dagster's open-source UI has no login
+# either; publish the webserver's port on 127.0.0.1 only (README, "Deploy it").
 EXPOSE 4000
 
 # CMD, not ENTRYPOINT, so an orchestrator's arguments (the Helm chart's `args`) replace it whole.

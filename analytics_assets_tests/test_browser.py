@@ -1,14 +1,21 @@
-"""End to end through Dagster's UI in headless Chromium, as a newcomer uses the demo.
+"""The README's walkthrough of Dagster's UI, followed word for word in headless Chromium.
 
-`analytics-assets demo` starts the sample API and `dagster dev`; Playwright then opens the
-global asset lineage, checks the ten assets and their edges, clicks "Materialize all", waits
-for the run to succeed and opens `analytics_api/responses` for its row count and checks.
+`analytics-assets demo` starts the sample API and `dagster dev` on a fresh instance, as on a
+fresh clone. The test reads the numbered steps between README.md's `<!-- ui-steps:start -->`
+and `<!-- ui-steps:end -->` markers and does what they say: it opens the step's address,
+clicks each **bold** label in turn (a link, button, menu item or tab so labelled, behind the
+graph's settings button when the step says "the gear") and then expects each *italic* phrase
+on the page. A README wording that no longer matches the UI fails, naming the step.
+
+Before **Materialize all** it checks that the lineage graph shows the ten assets and their
+edges; after it, that the run succeeded, that every check of every asset passed (GraphQL)
+and that the graph says so ("N / N Passed"). The materialized lineage is then screenshotted
+and copied to docs/screenshots/lineage.png, the README's screenshot, on every passing run.
+Last, the run's page and `analytics_api/responses` (row count, checks) in a second tab.
 
 Needs Debian's Chromium (`bash .ci/browser.sh`) and Python Playwright (the `test` extra);
 `playwright install` is never run, the test drives /usr/bin/chromium. Without them the test
-skips, except under CI (env `CI` set), where it fails. Screenshots go to tmp_path; with
-`ANALYTICS_UPDATE_SCREENSHOTS=1` the materialized lineage is also copied to
-docs/screenshots/lineage.png for the README.
+skips, except under CI (env `CI` set), where it fails. Other screenshots go to tmp_path.
 """
 
 import os
@@ -18,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from analytics_assets_tests.live import (
@@ -42,7 +50,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+README = PROJECT_DIR / "README.md"
+STEPS_START, STEPS_END = "<!-- ui-steps:start -->", "<!-- ui-steps:end -->"
 README_SCREENSHOT = PROJECT_DIR / "docs" / "screenshots" / "lineage.png"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"  # `analytics-assets demo` without --ui-port
+MATERIALIZE_ALL = "Materialize all"  # the README's label that launches the run
+CLICKABLE_ROLES = ("link", "button", "menuitem", "tab")
 RESPONSES = 300
 # The graph is tall (six raw assets in one column): a portrait viewport keeps it legible.
 GRAPH_VIEWPORT = {"width": 1200, "height": 1440}
@@ -93,6 +106,10 @@ class DemoExited(AssertionError):
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
 RUN_IDS = "{ runsOrError(limit: 20) { ... on Runs { results { runId } } } }"
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+ASSET_CHECKS = (
+    "{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks"
+    " { checks { name executionForLatestMaterialization { status } } } } } }"
+)
 LATEST_MATERIALIZATIONS = (
     "{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId } } }"
 )
@@ -108,8 +125,6 @@ class Demo:
         dagster_home.mkdir()
         # The instance settings a user gets when starting the demo in the project folder.
         shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
-        workdir = tmp_path / "cwd"
-        workdir.mkdir()
         env = scrubbed_env(
             DAGSTER_HOME=str(dagster_home),
             DLT_DATA_DIR=str(tmp_path / "dlt"),
@@ -126,7 +141,7 @@ class Demo:
         # Output goes to a file: an unread pipe fills up and blocks `dagster dev`.
         self.process = subprocess.Popen(
             command,
-            cwd=workdir,
+            cwd=PROJECT_DIR,  # "From the project folder": `dg dev` reads its pyproject.toml
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -224,30 +239,19 @@ def _graph_from_dom(page) -> tuple[set[str], set[tuple[str, str]], list[dict]]:
     return {n["key"] for n in nodes}, edges, unmapped
 
 
-def _open_whole_graph(page, base_url: str) -> None:
-    """The global asset lineage with every group expanded, zoomed out until all of it shows.
+def _frame_graph(page) -> None:
+    """The whole lineage graph, alone on the page and zoomed out until all of it shows.
 
-    The graph fits itself to its width when the page loads (at most at zoom 1); below zoom
-    0.75 Dagster draws bare boxes with truncated names, so GRAPH_VIEWPORT is wide enough to
-    keep the detailed nodes, whose labels and edges the test reads.
+    Not a README step: the screenshot's framing. The left navigation and the asset tree beside
+    the graph fold away (both kept in localStorage), which leaves GRAPH_VIEWPORT wide enough
+    for zoom 0.75 or more: below it Dagster draws bare boxes with truncated names, and the
+    test reads the nodes' labels and edges.
     """
-    page.goto(f"{base_url}/asset-groups")
-    viewport = page.locator("[data-svg-viewport]")
-    viewport.locator("foreignObject").first.wait_for()
-    reload = False
-    if not _named_nodes(page).count():
-        # Groups start collapsed; the graph's settings menu expands them (kept in localStorage).
-        viewport.get_by_role("img", name="settings", exact=True).click()
-        page.get_by_role("menuitem", name="Expand all groups").click()
-        reload = True
-    hide_navigation = page.get_by_text("Hide navigation", exact=True)
-    if hide_navigation.is_visible():  # the left navigation, collapsed (kept too)
-        hide_navigation.click()
-        reload = True
-    if reload:  # the graph fits itself to the page on load: now to the final layout
-        page.reload()
     _named_nodes(page).first.wait_for()
-    # The asset tree beside the graph; its toggle sits right of its "Jump to…" box.
+    hide_navigation = page.get_by_text("Hide navigation", exact=True)
+    if hide_navigation.is_visible():
+        hide_navigation.click()
+    # The asset tree's toggle sits right of its "Jump to…" box.
     jump_to = page.get_by_placeholder("Jump to…")
     if jump_to.is_visible():
         box = jump_to.bounding_box()
@@ -337,30 +341,201 @@ def _materialize_all(page):
     return page.get_by_role("button", name=re.compile(r"\bMaterialize all$"))
 
 
-def _launch_from_materialize_all(page, demo: Demo) -> str:
-    before = {r["runId"] for r in demo.graphql(RUN_IDS)["runsOrError"]["results"]}
-    _materialize_all(page).click()
-    launched = page.get_by_text(re.compile(r"^Launched run")).or_(page.get_by_role("dialog"))
-    launched.first.wait_for()
-    dialog = page.get_by_role("dialog")
-    if dialog.count() and dialog.first.is_visible():  # a launchpad or a confirmation
-        dialog.first.get_by_role(
-            "button", name=re.compile(r"^(Materialize|Launch|Confirm)")
-        ).last.click()
+@dataclass
+class Step:
+    """One numbered step of the README's UI walkthrough."""
 
+    number: int
+    text: str
+    clicks: list[str]  # **bold**: the controls the user clicks, as the UI labels them
+    shown: list[str]  # *italic*: what the page then shows
+    url: str | None  # <http://...>: the address the step opens
+
+    def __str__(self) -> str:
+        return f"README step {self.number} ({self.text!r})"
+
+
+def readme_steps() -> list[Step]:
+    """The numbered list between README.md's `ui-steps` markers, one Step per item."""
+    readme = README.read_text()
+    for marker in (STEPS_START, STEPS_END):
+        assert readme.count(marker) == 1, f"README.md must hold `{marker}` once"
+    block = readme.split(STEPS_START, 1)[1].split(STEPS_END, 1)[0]
+    items: list[list] = []
+    for line in block.splitlines():
+        item = re.match(r"\s*(\d+)\.\s+(.*)", line)
+        if item:
+            items.append([int(item[1]), item[2].strip()])
+        elif line.strip():
+            assert items, f"README's UI steps start with text outside the list: {line!r}"
+            items[-1][1] += " " + line.strip()
+    assert [number for number, _ in items] == list(range(1, len(items) + 1)), (
+        f"README's UI steps are not a list numbered 1, 2, …: {block!r}"
+    )
+    steps = []
+    for number, text in items:
+        url = re.search(r"<(https?://[^>]+)>", text)
+        steps.append(
+            Step(
+                number=number,
+                text=text,
+                clicks=re.findall(r"\*\*(.+?)\*\*", text),
+                shown=re.findall(r"(?<![*\w])\*(?!\*)([^*]+?)\*(?![*\w])", text),
+                url=url[1] if url else None,
+            )
+        )
+    assert any(MATERIALIZE_ALL in step.clicks for step in steps), (
+        f"README's UI steps never click **{MATERIALIZE_ALL}**: {block!r}"
+    )
+    return steps
+
+
+def _control(page, label: str):
+    """The visible link, button, menu item or tab whose label is `label`.
+
+    Accessible names start with an icon's name ("lineage Lineage") and menu items end with
+    a shortcut ("… Expand all groups ⌥E"), so the label is matched as whole words.
+    """
+    name = re.compile(rf"(?:^|\s){re.escape(label)}(?:\s|$)")
+    found = page.get_by_role(CLICKABLE_ROLES[0], name=name)
+    for role in CLICKABLE_ROLES[1:]:
+        found = found.or_(page.get_by_role(role, name=name))
+    return found.filter(visible=True).first
+
+
+def _click(page, step: Step, label: str) -> None:
+    from playwright.sync_api import expect
+
+    control = _control(page, label)
+    try:
+        expect(control).to_be_visible()
+    except AssertionError as error:
+        raise AssertionError(
+            f"{step}: the UI at {page.url} shows no control labelled {label!r}"
+        ) from error
+    control.click()
+
+
+def _open_graph_settings_for(page, step: Step, label: str) -> None:
+    """The graph's settings menu, when the step finds `label` behind "the gear"."""
+    gear = step.text.lower().find("gear")
+    if 0 <= gear < step.text.find(f"**{label}**"):
+        settings = page.locator("[data-svg-viewport]").get_by_role(
+            "button", name="settings", exact=True
+        )
+        try:
+            settings.click()
+        except Exception as error:
+            raise AssertionError(f"{step}: the graph shows no gear (settings) button") from error
+
+
+def _run_launched(demo: Demo, step: Step, before: set[str]) -> str:
     def new_run() -> str | None:
         runs = demo.graphql(RUN_IDS)["runsOrError"]["results"]
         fresh = [r["runId"] for r in runs if r["runId"] not in before]
         return fresh[-1] if fresh else None  # newest first; the automation sensor's come later
 
-    return wait_for(new_run, 60, "the run that Materialize all launched", fatal=(DemoExited,))
+    try:
+        return wait_for(new_run, 60, f"the run that {step} launches", fatal=(DemoExited,))
+    except DemoExited:
+        raise
+    except AssertionError as error:  # a launchpad or a confirmation the README does not name
+        raise AssertionError(f"{step}: clicking **{MATERIALIZE_ALL}** launched no run") from error
 
 
-def test_ui_shows_lineage_materializes_all_and_shows_checks(tmp_path: Path) -> None:
+def _checks_by_asset(demo: Demo) -> dict[str, list[dict]]:
+    nodes = demo.graphql(ASSET_CHECKS)["assetNodes"]
+    return {
+        _key(n["assetKey"]["path"]): n["assetChecksOrError"].get("checks", [])
+        for n in nodes
+        if n["assetChecksOrError"].get("checks")
+    }
+
+
+def _settled_checks(demo: Demo) -> dict[str, list[dict]] | None:
+    """Every asset's checks, once each has finished for the asset's latest materialization."""
+    checks = _checks_by_asset(demo)
+    for asset_checks in checks.values():
+        for check in asset_checks:
+            execution = check["executionForLatestMaterialization"]
+            if not execution or execution["status"] == "IN_PROGRESS":
+                return None
+    return checks
+
+
+def _check_graph(page, step: Step, expected_keys: set[str], graphql_edges: set) -> None:
+    """Before the run: the whole graph, every asset and every edge, none materialized."""
+    from playwright.sync_api import expect
+
+    _frame_graph(page)
+    shown, dom_edges, unmapped = _graph_from_dom(page)
+    assert shown == expected_keys, (
+        f"{step}: assets missing from or extra in the graph (below zoom 0.75 nodes lose "
+        f"their names; widen GRAPH_VIEWPORT): {sorted(expected_keys ^ shown)}"
+    )
+    assert not unmapped, unmapped
+    assert dom_edges == graphql_edges, (
+        sorted(dom_edges - graphql_edges),
+        sorted(graphql_edges - dom_edges),
+    )
+    expect(page.get_by_text("Never materialized", exact=True)).to_have_count(len(ALL_ASSETS))
+
+
+def _check_outcome(page, demo: Demo, step: Step, run_id: str, expected_keys: set[str]) -> None:
+    """The run succeeds, every asset is materialized, every check passed, and the graph says so.
+
+    The analytics assets come in the same run or from the automation sensor.
+    """
+    from playwright.sync_api import expect
+
+    def run_ended() -> str | None:
+        status = demo.graphql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
+        return status if status in {"SUCCESS", "FAILURE", "CANCELED"} else None
+
+    status = wait_for(run_ended, RUN_TIMEOUT, f"the run of {step} to end", fatal=(DemoExited,))
+    assert status == "SUCCESS", f"{step}: the run {run_id} ended {status}"
+
+    def all_materialized() -> bool:
+        latest = demo.graphql(LATEST_MATERIALIZATIONS)["assetNodes"]
+        done = {_key(n["assetKey"]["path"]) for n in latest if n["assetMaterializations"]}
+        return expected_keys <= done
+
+    wait_for(all_materialized, RUN_TIMEOUT, "every asset to be materialized", fatal=(DemoExited,))
+    checks = wait_for(
+        lambda: _settled_checks(demo),
+        RUN_TIMEOUT,
+        "every asset check to finish",
+        fatal=(DemoExited,),
+    )
+    not_green = sorted(
+        f"{asset} {check['name']}: {check['executionForLatestMaterialization']['status']}"
+        for asset, asset_checks in checks.items()
+        for check in asset_checks
+        if check["executionForLatestMaterialization"]["status"] != "SUCCEEDED"
+    )
+    assert not not_green, f"{step}: asset checks that did not pass: {not_green}"
+    responses = {check["name"] for check in checks.get("analytics_api/responses", [])}
+    assert set(RESPONSES_CHECKS) <= responses, responses
+
+    # The page the README leads to, as it shows the outcome: each asset with checks reads
+    # "N / N Passed", N its number of checks.
+    _frame_graph(page)
+    expect(page.get_by_text("Never materialized", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Materialized", exact=True)).to_have_count(len(ALL_ASSETS))
+    passed = page.get_by_text(re.compile(r"^(\d+) / \1 Passed$"))
+    expect(passed).to_have_count(len(checks))
+    shown = sorted(int(text.split()[0]) for text in passed.all_inner_texts())
+    assert shown == sorted(len(c) for c in checks.values()), (
+        f"{step}: the graph shows {passed.all_inner_texts()} for the checks {checks}"
+    )
+
+
+def test_readme_walkthrough_materializes_all_with_every_check_green(tmp_path: Path) -> None:
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     started = time.monotonic()
+    steps = readme_steps()
     shots = tmp_path / "screenshots"
     shots.mkdir()
     demo = Demo(tmp_path)
@@ -386,90 +561,70 @@ def test_ui_shows_lineage_materializes_all_and_shows_checks(tmp_path: Path) -> N
                 executable_path=str(CHROMIUM),
                 headless=True,
                 args=CHROMIUM_ARGS,
-                viewport=PAGE_VIEWPORT,
+                viewport=GRAPH_VIEWPORT,
             )
             context.set_default_timeout(PAGE_TIMEOUT_MS)
             expect.set_options(timeout=PAGE_TIMEOUT_MS)
             page = context.pages[0] if context.pages else context.new_page()
-            # Dagster OSS greets a new instance with a "Join the Dagster community" dialog,
-            # a second after the first page loads, and its dismissal would close any menu
-            # open then. The UI's own mutation marks it seen; the handler stays as a backstop.
-            demo.graphql("mutation { setNuxSeen }")
-            page.add_locator_handler(
-                page.get_by_text("Join the Dagster community"),
-                lambda: page.get_by_role("button", name="Skip", exact=True).click(),
-            )
             try:
-                # The whole graph, before: every asset and every edge.
-                page.set_viewport_size(GRAPH_VIEWPORT)
-                _open_whole_graph(page, demo.url)
-                shown, dom_edges, unmapped = _graph_from_dom(page)
-                assert shown == expected_keys, (
-                    "assets missing from or extra in the graph (below zoom 0.75 nodes lose "
-                    f"their names; widen GRAPH_VIEWPORT): {sorted(expected_keys ^ shown)}"
-                )
-                assert not unmapped, unmapped
-                assert dom_edges == graphql_edges, (
-                    sorted(dom_edges - graphql_edges),
-                    sorted(graphql_edges - dom_edges),
-                )
-                expect(page.get_by_text("Never materialized", exact=True)).to_have_count(
-                    len(ALL_ASSETS)
-                )
-                page.screenshot(path=shots / "1-lineage-before.png")
-
-                run_id = _launch_from_materialize_all(page, demo)
-                page.set_viewport_size(PAGE_VIEWPORT)
-                page.goto(f"{demo.url}/runs/{run_id}")
-                outcome = page.get_by_text("Success", exact=True).or_(
-                    page.get_by_text("Failure", exact=True)
-                )
-                expect(outcome.first).to_be_visible(timeout=RUN_TIMEOUT * 1000)
-                page.screenshot(path=shots / "2-run.png")
-                status = demo.graphql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
-                assert status == "SUCCESS", (status, demo.log_tail())
-                expect(page.get_by_text("Success", exact=True).first).to_be_visible()
-
-                # The analytics assets come in the same run or from the automation sensor.
-                def all_materialized() -> bool:
-                    latest = demo.graphql(LATEST_MATERIALIZATIONS)["assetNodes"]
-                    done = {
-                        _key(n["assetKey"]["path"]) for n in latest if n["assetMaterializations"]
-                    }
-                    return expected_keys <= done
-
-                wait_for(
-                    all_materialized,
-                    RUN_TIMEOUT,
-                    "every asset to be materialized",
-                    fatal=(DemoExited,),
-                )
-
-                page.set_viewport_size(GRAPH_VIEWPORT)
-                _open_whole_graph(page, demo.url)
-                expect(page.get_by_text("Never materialized", exact=True)).to_have_count(0)
+                # The README's steps, word for word: its bold labels are what the test clicks.
+                # A fresh instance greets the user with Dagster's community dialog, as a
+                # fresh clone does; the README's **Skip** dismisses it.
+                run_id = None
+                for step in steps:
+                    if step.url:
+                        assert step.url.rstrip("/") == DEFAULT_UI_URL, (
+                            f"{step}: the demo serves the UI at {DEFAULT_UI_URL}"
+                        )
+                        page.goto(demo.url)
+                    for label in step.clicks:
+                        _open_graph_settings_for(page, step, label)
+                        if label != MATERIALIZE_ALL:
+                            _click(page, step, label)
+                            continue
+                        _check_graph(page, step, expected_keys, graphql_edges)
+                        page.screenshot(path=shots / "1-lineage-before.png")
+                        results = demo.graphql(RUN_IDS)["runsOrError"]["results"]
+                        _click(page, step, label)
+                        run_id = _run_launched(demo, step, {r["runId"] for r in results})
+                        # "When the run ends": what the README says next is its outcome.
+                        _check_outcome(page, demo, step, run_id, expected_keys)
+                    for words in step.shown:
+                        try:
+                            expect(page.get_by_text(words).first).to_be_visible()
+                        except AssertionError as error:
+                            raise AssertionError(f"{step}: the page shows no {words!r}") from error
+                assert run_id is not None, "README's UI steps launched no run"
+                page.mouse.move(0, 0)
                 lineage = shots / "3-lineage-materialized.png"
                 page.screenshot(path=lineage)
-                if os.environ.get("ANALYTICS_UPDATE_SCREENSHOTS") == "1":
-                    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(lineage, README_SCREENSHOT)
+                # The README's screenshot is this run's, whenever the test passes this far.
+                README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(lineage, README_SCREENSHOT)
 
-                page.set_viewport_size(PAGE_VIEWPORT)
-                page.goto(f"{demo.url}/assets/analytics_api/responses")
-                row_count = page.get_by_text("Row count", exact=True).first.locator("xpath=..")
+                # The run and one asset's own page, in a tab of their own.
+                details = context.new_page()
+                details.set_viewport_size(PAGE_VIEWPORT)
+                details.goto(f"{demo.url}/runs/{run_id}")
+                expect(details.get_by_text("Success", exact=True).first).to_be_visible()
+                details.screenshot(path=shots / "2-run.png")
+
+                details.goto(f"{demo.url}/assets/analytics_api/responses")
+                row_count = details.get_by_text("Row count", exact=True).first.locator("xpath=..")
                 expect(row_count).to_contain_text(re.compile(rf"(?<!\d){RESPONSES}(?!\d)"))
-                page.screenshot(path=shots / "4-responses.png")
+                details.screenshot(path=shots / "4-responses.png")
 
-                page.get_by_role("tab", name="Checks", exact=True).click()
-                expect(page).to_have_url(re.compile(r"view=checks"))
+                details.get_by_role("tab", name="Checks", exact=True).click()
+                expect(details).to_have_url(re.compile(r"view=checks"))
                 for check in RESPONSES_CHECKS:
                     # Each entry of the list: the check's name, then its latest status.
-                    entry = page.locator(f'[title="{check}"]').first.locator("xpath=..")
+                    entry = details.locator(f'[title="{check}"]').first.locator("xpath=..")
                     expect(entry).to_be_visible()
                     expect(entry).to_contain_text("Succeeded")
-                page.screenshot(path=shots / "5-responses-checks.png")
+                details.screenshot(path=shots / "5-responses-checks.png")
             except Exception:
-                page.screenshot(path=shots / "failure.png")
+                for index, open_page in enumerate(context.pages):
+                    open_page.screenshot(path=shots / f"failure-{index}.png")
                 raise
             finally:
                 context.close()
