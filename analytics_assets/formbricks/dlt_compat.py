@@ -22,11 +22,15 @@ relies on and what to do) instead of a load.
   together) behind `dlt pipeline drop`; `Pipeline` has no method for it.
 - `Destination` (`dlt.common.destination`): `Destination.from_reference`, to check a configured
   destination name before a pipeline (and its working folder) is made.
+- `get_dlt_pipelines_dir` (`dlt.common.pipeline`): dlt's default working folder, which a run
+  outside any lasting Dagster instance falls back to; its load lock must be taken there before
+  the pipeline exists, and `dlt.pipeline` only applies the default when it builds one.
 """
 
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.data_writers.writers import resolve_best_writer_spec
 from dlt.common.destination import Destination
+from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.extract.items_transform import ItemTransform
 from dlt.pipeline.helpers import pipeline_drop
@@ -35,6 +39,7 @@ __all__ = [
     "Destination",
     "ItemTransform",
     "coerce_value",
+    "get_dlt_pipelines_dir",
     "is_iso_timestamp",
     "pipeline_drop",
     "py_type_to_sc_type",

@@ -149,6 +149,17 @@ def test_destination_from_reference_resolves_names() -> None:
         destination.from_reference("no_such_destination_at_all")
 
 
+def test_get_dlt_pipelines_dir_names_dlts_default_working_folder(tmp_path, monkeypatch) -> None:
+    relied = "`get_dlt_pipelines_dir()` returning the folder dlt.pipeline() uses by default"
+    get_dir = _internal("dlt.common.pipeline", "get_dlt_pipelines_dir", relied)
+    help_text = UPGRADE_HELP.format(
+        name="get_dlt_pipelines_dir", module="dlt.common.pipeline", relied=relied
+    )
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path))
+    assert _parameters(get_dir) == [], help_text
+    assert str(get_dir()).startswith(str(tmp_path)), help_text
+
+
 def test_every_compat_name_has_a_test_here() -> None:
     tested = {
         "ItemTransform",
@@ -158,6 +169,7 @@ def test_every_compat_name_has_a_test_here() -> None:
         "resolve_best_writer_spec",
         "pipeline_drop",
         "Destination",
+        "get_dlt_pipelines_dir",
     }
     assert set(dlt_compat.__all__) == tested, (
         "dlt_compat.py imports a name this file does not pin (or no longer imports one it "

@@ -21,13 +21,12 @@ from typing import Any, TypeVar
 import dlt
 from dagster import ConfigurableResource, DagsterInstance
 from dlt import Pipeline
-from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.destinations.sql_client import SqlClientBase
 from pydantic import Field
 
 from analytics_assets.config import is_destination_name, read_settings
 from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.dlt_compat import Destination
+from analytics_assets.formbricks.dlt_compat import Destination, get_dlt_pipelines_dir
 from analytics_assets.formbricks.errors import AnalyticsConfigurationError
 from analytics_assets.warehouse.locks import hold_locks
 
