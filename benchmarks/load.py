@@ -281,7 +281,6 @@ def project_loader(
         ANALYTICS_API_REQUESTS_PER_MINUTE=str(requests_per_minute),
         ANALYTICS_DUCKDB_PATH=str(root / "project.duckdb"),
         DAGSTER_HOME=str(dagster_home),
-        DLT_DATA_DIR=str(root / "dlt"),
     )
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
@@ -298,7 +297,8 @@ def project_loader(
         }
         config = {"resources": {"analytics_api": {"config": api_config}}}
         command += ["--config-json", json.dumps(config)]
-    pipeline_dir = root / "dlt" / "pipelines" / settings.PIPELINE_NAME
+    # dlt's working folder is the instance's (`WarehouseResource.resolved_pipelines_dir`).
+    pipeline_dir = dagster_home / "dlt_pipelines" / settings.PIPELINE_NAME
     return Loader(name, command, env, root / "project.duckdb", pipeline_dir)
 
 
