@@ -1,10 +1,12 @@
 """Every environment variable of the project, parsed once, here, into one frozen model.
 
-`read_settings()` reads them all and returns a `ProjectSettings`; a malformed value fails naming
-the variable. Each has a default, so definitions load with none of them set. Two moments call it:
+`read_settings()` reads them and returns a `ProjectSettings`; a malformed value fails naming the
+variable. Each has a default, so definitions load with none of them set. Two moments call it:
 
-- when the code location loads, for what definitions need then: the schedules' cron strings, the
-  sensor's interval, the freshness window and the destination's name shown as an asset kind;
+- when the code location loads, for what definitions need then (`LOCATION_FIELDS`): the
+  schedules' cron strings, the sensor's interval, the freshness window and the destination's
+  name shown as an asset kind. Only those are read then, so a malformed run-time variable fails
+  the runs that use it, not the loading of every instance's schedules and sensors;
 - when a run starts, for what a resource field left unset falls back to: the destination, the
   DuckDB file, the API generation, the deletions mode, the page size and the request budget.
 
@@ -17,7 +19,7 @@ of this module (Dagster's).
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -144,21 +146,39 @@ _PARSERS: Final[dict[str, tuple[str, Callable[[str, str], object]]]] = {
         lambda name, raw: _whole_number(name, raw, minimum=0),
     ),
 }
+# What the code location needs when it loads; the rest is read when a run starts.
+LOCATION_FIELDS: Final = (
+    "sync_cron",
+    "full_refresh_cron",
+    "sensor_interval_seconds",
+    "freshness_hours",
+    "destination",
+)
 # Whole-number settings whose variable, set to blanks, means the default.
 _BLANK_IS_DEFAULT: Final = ("page_size", "requests_per_minute")
 
 
-def read_settings(environ: Mapping[str, str] | None = None) -> ProjectSettings:
-    """The project's settings from `environ` (default: this process's environment), now."""
+def read_settings(
+    environ: Mapping[str, str] | None = None, *, fields: Sequence[str] | None = None
+) -> ProjectSettings:
+    """The project's settings from `environ` (default: this process's environment), now.
+
+    Args:
+        environ: The variables to read.
+        fields: Read only these (e.g. `LOCATION_FIELDS`); the others keep their defaults.
+    """
     environ = os.environ if environ is None else environ
+    wanted = set(fields) if fields is not None else None
     values: dict[str, object] = {}
     for field, (name, parse) in _PARSERS.items():
+        if wanted is not None and field not in wanted:
+            continue
         raw = environ.get(name)
         if raw is None or (field in _BLANK_IS_DEFAULT and not raw.strip()):
             continue
         values[field] = parse(name, raw)
     destination = environ.get(settings.ENV_DESTINATION)
-    if destination is not None:
+    if destination is not None and (wanted is None or "destination" in wanted):
         values["destination"] = destination.strip().lower()
         values["destination_was_set"] = True
     if environ.get(ENV_DAGSTER_HOME):

@@ -34,7 +34,7 @@ from analytics_assets.component.checks import build_raw_table_checks
 from analytics_assets.component.ingestion import build_ingestion_assets
 from analytics_assets.component.names import DEFAULT_KEY_PREFIX, LoaderNames
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
-from analytics_assets.config import destination_kind, read_settings
+from analytics_assets.config import LOCATION_FIELDS, destination_kind, read_settings
 
 
 @dataclass
@@ -129,7 +129,7 @@ class FormbricksLoader(Component, Resolvable):
         }
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
-        project = read_settings()
+        project = read_settings(fields=LOCATION_FIELDS)
         names = self.names()
         kind = destination_kind(self.destination or project.destination)
         hours = (

@@ -133,7 +133,7 @@ class RunLedger:
     # Ids of the rows each resource yielded in this run (what a complete read returned); not
     # kept for responses in an incremental sync, which reads a window.
     seen: dict[str, set[str]] = field(default_factory=dict)
-    # Records read but not yet handed to dlt, by resource (`response_tables.py` holds a batch).
+    # Records read but not yet handed to dlt, by resource (`arrow/batches.py` holds a batch).
     held: dict[str, int] = field(default_factory=dict)
     # The instance's settings, named in the errors the ledger gives.
     setting_names: SettingNames = field(default_factory=SettingNames)

@@ -183,7 +183,7 @@ REQUEST_BUDGET_FILE: Final = "analytics_api_request_budget.sqlite"
 # Other destinations get their own preferred format unless `warehouse.loader_file_format` says.
 DUCKDB_LOADER_FILE_FORMAT: Final = "parquet"
 
-# Responses built into Arrow tables at a time (`response_tables.py`): dlt's cost per Arrow item
+# Responses built into Arrow tables at a time (`arrow/`): dlt's cost per Arrow item
 # is paid once per batch instead of once per page, and a batch's rows stay small in memory.
 RESPONSES_ARROW_BATCH: Final = 2_500
 

@@ -146,3 +146,15 @@ def test_a_blank_destination_is_kept_for_the_warehouse_to_refuse() -> None:
 )
 def test_the_destination_kind_never_shows_a_connection_string(value: str | None, kind: str) -> None:
     assert destination_kind(value) == kind
+
+
+def test_the_code_location_reads_only_what_it_needs_so_a_bad_run_setting_cannot_stop_it() -> None:
+    environ = {
+        settings.ENV_API_PAGE_SIZE: "ten",
+        settings.ENV_DELETIONS: "purge",
+        config.ENV_SYNC_CRON: "*/5 * * * *",
+    }
+
+    parsed = read_settings(environ, fields=config.LOCATION_FIELDS)
+
+    assert parsed == ProjectSettings(sync_cron="*/5 * * * *")
