@@ -67,7 +67,6 @@ class ProjectSettings:
         freshness_hours: Age of the newest responses load past which responses are stale.
         destination: The dlt destination's name as given, lower case; checked by the warehouse
             resource, which knows whether it came from a field or from `ANALYTICS_DESTINATION`.
-        destination_was_set: Whether `ANALYTICS_DESTINATION` was set at all (even to blanks).
         duckdb_path: The DuckDB file (`ANALYTICS_DUCKDB_PATH`), as given.
         api_generation: `auto`, `legacy` or `current` (`ANALYTICS_API_GENERATION`).
         deletions: `delete` or `flag` (`ANALYTICS_DELETIONS`).
@@ -81,7 +80,6 @@ class ProjectSettings:
     sensor_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_SECONDS
     freshness_hours: float = DEFAULT_FRESHNESS_HOURS
     destination: str = settings.DEFAULT_DESTINATION
-    destination_was_set: bool = False
     duckdb_path: str = settings.DEFAULT_DUCKDB_PATH
     api_generation: str = settings.GENERATION_AUTO
     deletions: str = settings.DEFAULT_DELETIONS
@@ -180,7 +178,6 @@ def read_settings(
     destination = environ.get(settings.ENV_DESTINATION)
     if destination is not None and (wanted is None or "destination" in wanted):
         values["destination"] = destination.strip().lower()
-        values["destination_was_set"] = True
     if environ.get(ENV_DAGSTER_HOME):
         values["dagster_home"] = environ[ENV_DAGSTER_HOME]
     return ProjectSettings(**values)  # type: ignore[arg-type]

@@ -3,16 +3,20 @@
 import importlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 from urllib.request import Request, urlopen
 
 import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 # Settings of the project, Dagster and dlt (its own `DLT_*` and config sections such as
 # `RUNTIME__*`) that a developer's shell may hold and a child process must not inherit.
@@ -82,6 +86,21 @@ def wait_for(
             last_error = error
         time.sleep(1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}: {last_error}")
+
+
+def new_dagster_home(folder: Path) -> Path:
+    """`folder`, created, holding the project's `dagster.yaml` (pools, run monitoring)."""
+    folder.mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / "dagster.yaml", folder / "dagster.yaml")
+    return folder
+
+
+def migrate_instance(env: dict[str, str]) -> None:
+    """Create the storage of `env`'s DAGSTER_HOME once, as a deployment does before its services."""
+    subprocess.run(
+        [sys.executable, "-m", "dagster", "instance", "migrate"],
+        env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
 
 
 def scrubbed_env(**overrides: str) -> dict[str, str]:

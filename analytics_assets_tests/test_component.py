@@ -8,7 +8,6 @@ at its first page of responses until the release-2 sync has finished, which it c
 nothing of the first (pool, dlt folder, DuckDB file, state) holds it back.
 """
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,9 +20,8 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, load_from_defs_
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_rows, query
-from analytics_assets_tests.live import scrubbed_env, wait_for
+from analytics_assets_tests.live import migrate_instance, new_dagster_home, scrubbed_env, wait_for
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Longest hold of the release-5 sync's first page; released once the other sync has ended.
 HOLD_SECONDS = 50.0
 # (key prefix, dataset, sample release) of the two instances.
@@ -124,18 +122,13 @@ def servers() -> Iterator[dict[str, tuple[SampleApiServer, SampleDataset]]]:
 def test_two_instances_sync_side_by_side_into_their_own_datasets(
     other_project: Path, servers: dict, tmp_path: Path
 ) -> None:
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
+    dagster_home = new_dagster_home(tmp_path / "dagster_home")
     variables = {}
     for folder, (prefix, _, _) in INSTANCES.items():
         variables[f"{prefix.upper()}_BASE_URL"] = servers[folder][0].base_url
         variables[f"{prefix.upper()}_KEY"] = TEST_API_KEY
     env = scrubbed_env(DAGSTER_HOME=str(dagster_home), HOME=str(tmp_path), **variables)
-    subprocess.run(
-        [sys.executable, "-m", "dagster", "instance", "migrate"],
-        env=env, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    migrate_instance(env)
     cloud_server = servers["cloud"][0]
     cloud_server.queue_fault(settings.RESPONSES_PATH, 503, delay=HOLD_SECONDS)
 

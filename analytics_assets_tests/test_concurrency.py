@@ -7,7 +7,6 @@ API until the other run's ingestion step reports it is blocked by the pool's lim
 step starts only after the first run's ingestion step ended.
 """
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, EventLo
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets_tests.conftest import TEST_API_KEY, api_rows, query, table_ids
-from analytics_assets_tests.live import scrubbed_env, wait_for
+from analytics_assets_tests.live import migrate_instance, new_dagster_home, scrubbed_env, wait_for
 from analytics_assets_tests.loader import NAMES, analytics_api_assets
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -44,9 +43,7 @@ def _time_of(entries: list[EventLogEntry], event_type: DagsterEventType) -> floa
 def test_two_sync_runs_at_once_both_succeed_one_load_after_the_other(
     sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
 ) -> None:
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_DIR / "dagster.yaml", dagster_home / "dagster.yaml")
+    dagster_home = new_dagster_home(tmp_path / "dagster_home")
     duckdb_path = tmp_path / "warehouse.duckdb"
     env = scrubbed_env(
         ANALYTICS_API_BASE_URL=sample_api.base_url,
@@ -55,11 +52,7 @@ def test_two_sync_runs_at_once_both_succeed_one_load_after_the_other(
         DAGSTER_HOME=str(dagster_home),
         HOME=str(tmp_path),  # one dlt working folder for both runs, as on one machine
     )
-    # A new instance's storage is created once, as a deployment does before starting services.
-    subprocess.run(
-        [sys.executable, "-m", "dagster", "instance", "migrate"],
-        env=env, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    migrate_instance(env)
     # Whichever run takes the pool's slot first is held at its first page of responses.
     sample_api.queue_fault(settings.RESPONSES_PATH, 503, delay=HOLD_SECONDS)
 

@@ -16,7 +16,6 @@ def test_an_empty_environment_gives_every_default() -> None:
         sensor_interval_seconds=300,
         freshness_hours=2.0,
         destination="duckdb",
-        destination_was_set=False,
         duckdb_path="data/warehouse.duckdb",
         api_generation="auto",
         deletions="delete",
@@ -47,7 +46,6 @@ def test_every_variable_is_read_into_its_field() -> None:
         sensor_interval_seconds=45,
         freshness_hours=0.5,
         destination="postgres",
-        destination_was_set=True,
         duckdb_path="/tmp/w.duckdb",
         api_generation="legacy",
         deletions="flag",
@@ -131,7 +129,7 @@ def test_blank_numbers_mean_the_default_and_a_blank_generation_means_auto() -> N
 def test_a_blank_destination_is_kept_for_the_warehouse_to_refuse() -> None:
     parsed = read_settings({settings.ENV_DESTINATION: "  "})
 
-    assert (parsed.destination, parsed.destination_was_set) == ("", True)
+    assert parsed.destination == ""
 
 
 @pytest.mark.parametrize(
