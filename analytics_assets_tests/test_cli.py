@@ -1,6 +1,7 @@
 """The front door as a user runs it: `dagster asset materialize` and `analytics-assets demo`."""
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -131,3 +132,35 @@ def test_demo_serves_the_ui_and_the_six_assets_materialize(tmp_path: Path) -> No
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
         log.close()
+
+
+def _readme_dg_launch() -> list[str]:
+    """The README's `dg launch` command, as its arguments."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    [line] = [line for line in readme.splitlines() if line.startswith(".venv/bin/dg launch")]
+    words = shlex.split(line.split("#")[0])
+    return [str(Path(sys.executable).parent / "dg"), *words[1:]]
+
+
+def test_the_readmes_dg_launch_materializes_everything_without_a_warning(
+    sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
+) -> None:
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    (tmp_path / "dagster_home").mkdir()
+    env = scrubbed_env(
+        ANALYTICS_API_BASE_URL=sample_api.base_url,
+        ANALYTICS_API_KEY=TEST_API_KEY,
+        ANALYTICS_DUCKDB_PATH=str(duckdb_path),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+        HOME=str(tmp_path),
+    )
+    completed = subprocess.run(
+        _readme_dg_launch(), cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-4000:]
+    assert "Warning" not in output, [line for line in output.splitlines() if "Warning" in line]
+    assert output.count("STEP_SUCCESS") == 4, output[-4000:]
+    for table in settings.RESOURCES:
+        expected = sorted(r["id"] for r in api_rows(sample_dataset, table))
+        assert table_ids(duckdb_path, table) == expected, table
