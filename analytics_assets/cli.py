@@ -2,8 +2,9 @@
 
     analytics-assets sample-api [--port 8787] [--responses 2500] [--seed 7] [--key sample-key]
                                 [--release 2|4|5] [--edition enterprise|community]
+                                [--edit-rate 3] [--no-v2-date-filter]
     analytics-assets demo [--ui-port 3000] [--api-port 8787] [--responses 2500]
-                          [--release 2|4|5] [--edition enterprise|community]
+                          [--release 2|4|5] [--edition enterprise|community] [--edit-rate 3]
     analytics-assets drop-responses
 
 `drop-responses` drops the responses tables and their cursor from the warehouse the environment
@@ -14,6 +15,9 @@ every response again.
 The sample API behaves like Formbricks 5.x, enterprise edition, unless told otherwise: release 2
 serves the original (1.x-2.7) paths, 4 rewrites the old paths to contacts as 3.x and 4.x do, 5
 answers them with a 404 page; the community edition refuses the contacts endpoints (403).
+Releases 4 and 5 also serve v2's `GET /api/v2/management/responses`. Every few seconds the sample
+edits an old response or a few (`--edit-rate`, a minute's worth; 0 turns it off): the next sync
+shows an old response finished, or its NPS answer changed, as real respondents who come back do.
 
 `demo` starts the sample API in this process and `dg dev` as a child process,
 wired to it through `ANALYTICS_API_BASE_URL`, `ANALYTICS_API_KEY` and
@@ -34,6 +38,7 @@ from typing import IO, Any
 from dotenv import dotenv_values
 
 from analytics_assets.formbricks import settings
+from analytics_assets.sample_api.edit_feed import DEFAULT_EDITS_PER_MINUTE
 from analytics_assets.sample_api.releases import (
     DEFAULT_EDITION,
     DEFAULT_RELEASE,
@@ -88,6 +93,21 @@ def _add_sample_arguments(parser: argparse.ArgumentParser, port_flag: str) -> No
         default=DEFAULT_EDITION,
         help="community refuses the contacts endpoints (403), as without an Enterprise license",
     )
+    parser.add_argument(
+        "--edit-rate",
+        type=float,
+        default=DEFAULT_EDITS_PER_MINUTE,
+        help="edits of old responses a minute (each finishes one to three responses created "
+        "days before the newest, or changes their NPS answer, all with one new updatedAt), so "
+        "the next sync shows old responses changing; 0: no edits",
+    )
+
+
+def _check_sample_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.edit_rate < 0:
+        parser.error("--edit-rate must be 0 or more")
+    if not getattr(args, "v2_date_filter", True) and args.release != 4:
+        parser.error("--no-v2-date-filter models Formbricks 4.0-4.1: it needs --release 4")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -103,6 +123,15 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_sample_arguments(sample, "--port")
     sample.add_argument("--host", default="127.0.0.1")
     sample.add_argument("--key", default=DEMO_API_KEY, help="API key the server accepts")
+    sample.add_argument(
+        "--no-v2-date-filter",
+        dest="v2_date_filter",
+        action="store_false",
+        # Not shown as "(default: True)", which reads as if the flag were on by default.
+        default=argparse.SUPPRESS,
+        help="behave like Formbricks 4.0-4.1 (with --release 4): v2 responses know no "
+        "filterDateField, so it is ignored and startDate/endDate filter createdAt",
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -138,7 +167,7 @@ def _drop_responses() -> int:
 
 
 def _run_sample_api(args: argparse.Namespace) -> int:
-    from analytics_assets.sample_api.server import serve
+    from analytics_assets.sample_api.serving import serve
 
     serve(
         port=args.api_port,
@@ -150,6 +179,8 @@ def _run_sample_api(args: argparse.Namespace) -> int:
         release=args.release,
         edition=args.edition,
         shuffle_ties=not args.stable_ties,
+        edits_per_minute=args.edit_rate,
+        v2_date_filter=getattr(args, "v2_date_filter", True),
     )
     return 0
 
@@ -203,6 +234,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         edition=args.edition,
         shuffle_ties=not args.stable_ties,
         seed=args.seed,
+        edits_per_minute=args.edit_rate,
     )
     server.start()
     env = {
@@ -213,9 +245,10 @@ def _run_demo(args: argparse.Namespace) -> int:
         settings.ENV_DESTINATION: "duckdb",  # the demo loads its own file
         settings.ENV_API_GENERATION: settings.GENERATION_AUTO,  # the sample says which it is
     }
+    edits = f", editing old ones {args.edit_rate:g} times a minute" if args.edit_rate else ""
     print(
         f"Sample API (Formbricks release {args.release}, {args.edition} edition) with "
-        f"{dataset.response_count} responses at {server.base_url}\n"
+        f"{dataset.response_count} responses{edits} at {server.base_url}\n"
         f"Dagster UI at http://127.0.0.1:{args.ui_port} (loading into {args.duckdb_path}); "
         "Ctrl+C stops both.",
         flush=True,
@@ -270,7 +303,10 @@ def _run_until_stopped(command: list[str], env: dict[str, str], cwd: Path, serve
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `analytics-assets` console script."""
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("sample-api", "demo"):
+        _check_sample_arguments(parser, args)
     if args.command == "sample-api":
         return _run_sample_api(args)
     if args.command == "drop-responses":

@@ -3,7 +3,9 @@
 The loader's tests trust this server to behave like the real management API, so its envelope,
 auth, paging, order, faults and rate limit are pinned down here with exact values, and so are
 the routes and record shapes of each Formbricks release it serves (2, 4 and 5, as read from the
-Formbricks source at v2.7.2, v3.8.0, 4.9.7 and 5.3.4) and the community edition's refusals.
+Formbricks source at v2.7.2, v3.8.0, 4.9.7, 5.3.4 and 5.4.0-rc.1) and the community edition's
+refusals. v2, the app's own rate limits and the change feed's edits are in
+`test_sample_api_v2.py`.
 """
 
 from __future__ import annotations
@@ -584,9 +586,13 @@ def test_record_shapes_of_each_release() -> None:
     two = SampleDataset.generate(seed=7, responses=300, now=NOW, release=2)
     four = SampleDataset.generate(seed=7, responses=300, now=NOW, release=4)
     five = SampleDataset.generate(seed=7, responses=300, now=NOW, release=5)
-    # The same people, surveys and responses underneath: the same ids in every release.
-    for table in ("surveys", "action_classes", "webhooks", "responses"):
+    # The same people, surveys and responses underneath: the same ids in every release (5.x
+    # archived a few surveys, which moved their updatedAt and so their place in the list).
+    for table in ("action_classes", "webhooks", "responses"):
         assert [r["id"] for r in two.rows(table)] == [r["id"] for r in five.rows(table)]
+    assert sorted(r["id"] for r in two.rows("surveys")) == sorted(
+        r["id"] for r in five.rows("surveys")
+    )
     assert sorted(r["id"] for r in five.rows("contacts")) == sorted(p["id"] for p in two.people())
 
     legacy = two.rows("responses")
@@ -604,8 +610,32 @@ def test_record_shapes_of_each_release() -> None:
     assert tag_owner == {2: {"environmentId"}, 4: {"environmentId"}, 5: {"workspaceId"}}
 
     workspace = five.workspace_id
-    assert all(s["environmentId"] and s["workspaceId"] == workspace for s in five.rows("surveys"))
-    assert all(w["environmentId"] and w["workspaceId"] == workspace for w in five.rows("webhooks"))
+    # 5.4: `workspaceId` where 4.x had `environmentId`, which comes back last, as the legacy id.
+    for endpoint in ("surveys", "webhooks"):
+        olds = {r["id"]: r for r in four.rows(endpoint)}
+        for new in five.rows(endpoint):
+            old = olds[new["id"]]
+            assert list(new)[-1] == "environmentId", endpoint
+            assert new["environmentId"] == four.environment_id and new["workspaceId"] == workspace
+            assert list(new).index("workspaceId") == list(old).index("environmentId"), endpoint
+    surveys = five.rows("surveys")
+    assert [s["updatedAt"] for s in surveys] == sorted((s["updatedAt"] for s in surveys),
+                                                       reverse=True)  # fmt: skip
+    for survey in surveys:
+        assert [b["elements"] for b in survey["blocks"]] == [[q] for q in survey["questions"]]
+        assert [b["name"] for b in survey["blocks"]][:2] == ["Block 1", "Block 2"]
+        assert all(ID.match(b["id"]) for b in survey["blocks"])
+    archived = [s for s in surveys if s["archivedAt"] is not None]
+    assert 1 <= len(archived) < len(surveys) / 2
+    # Archived within the purge's 30 days, after its last response and its last other write.
+    newest = {}
+    for r in five.rows("responses"):
+        newest[r["surveyId"]] = max(newest.get(r["surveyId"], ""), r["createdAt"])
+    for survey in archived:
+        assert survey["updatedAt"] == survey["archivedAt"] > newest.get(survey["id"], "")
+        assert survey["archivedAt"] >= (NOW - timedelta(days=30)).isoformat()[:19]
+        assert survey["status"] != "inProgress"
+    assert not any("blocks" in s or "archivedAt" in s for s in four.rows("surveys"))
     assert all(
         "environmentId" not in a and a["workspaceId"] == workspace
         for a in five.rows("action_classes")

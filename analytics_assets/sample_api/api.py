@@ -1,19 +1,18 @@
-"""The management API v1 routes of the sample API: routing, keys, editions, rate limit, and the
-answers of each route (unpaged lists, one response, pages of responses).
+"""The management API v1 routes of the sample API: routing, keys, editions, rate limits, and the
+answers of each route (unpaged lists, one response, pages of responses); v2's one route is
+handed to `v2.py`.
 
 It answers as the real API does, in the same order of checks: Next.js routes first (HTML 404),
-then the key (401), the rate limit (429), the edition (403) and the method (405). Faults and the
-request log are the server's (`server.py`).
+then the key (401), the rate limits (429: Envoy's, then the app's own, `limits.py`), the edition
+(403) and the method (405). Faults and the request log are the server's (`server.py`).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from analytics_assets.sample_api import v2
 from analytics_assets.sample_api.envelopes import (
     CONTACTS_REFUSED,
     NOT_AUTHENTICATED,
@@ -23,13 +22,14 @@ from analytics_assets.sample_api.envelopes import (
     Reply,
     error_reply,
 )
+from analytics_assets.sample_api.limits import app_limits_v1
 from analytics_assets.sample_api.primitives import dumps
 from analytics_assets.sample_api.releases import CONTACT_ENDPOINTS
 
 if TYPE_CHECKING:
     from analytics_assets.sample_api.server import SampleApiServer
 
-__all__ = ["API_PREFIX", "RESPONSES_PER_PAGE_WITH_SURVEY", "RateLimiter", "answer"]
+__all__ = ["API_PREFIX", "RESPONSES_PER_PAGE_WITH_SURVEY", "answer"]
 
 API_PREFIX = "/api"
 # The real API pages a survey's responses 25 at a time when `surveyId` is given without `limit`.
@@ -38,32 +38,12 @@ RESPONSES_PER_PAGE_WITH_SURVEY = 25
 _ONE_RESPONSE = "/v1/management/responses/"
 
 
-class RateLimiter:
-    """Sliding-window rate limit per key (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._hits: dict[str, deque[float]] = {}
-
-    def allow(self, key: str, limit: int | None, window_seconds: float) -> bool:
-        """Whether a request with `key` may pass; only those that pass use up the allowance."""
-        if limit is None:
-            return True
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - window_seconds:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            return True
-
-
 def answer(
     app: SampleApiServer, method: str, path: str, query: dict[str, str], headers: dict[str, str]
 ) -> Reply:
     """The real API's answer to a request that no fault took."""
+    if path == API_PREFIX + v2.V2_RESPONSES and app.dataset.release >= 4:
+        return v2.answer(app, method, query, headers.get("x-api-key"))
     endpoint, response_id = _route(app, path)
     if endpoint is None:
         return Reply(404, NOT_FOUND_PAGE, content_type=NOT_FOUND_CONTENT_TYPE)
@@ -102,6 +82,8 @@ def _refusal(app: SampleApiServer, method: str, endpoint: str, key: str | None) 
     if key != app.api_key:
         return Reply(401, NOT_AUTHENTICATED)
     if not app._allow(key):
+        return Reply(429, TOO_MANY_REQUESTS)
+    if app_limits_v1(release, endpoint) and not app._allow_app(key):
         return Reply(429, TOO_MANY_REQUESTS)
     if endpoint in CONTACT_ENDPOINTS and app.edition == "community":
         return Reply(403, CONTACTS_REFUSED)

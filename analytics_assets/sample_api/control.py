@@ -1,6 +1,10 @@
 """The sample API's control surface under `/_sample/`: lets tests that run the loader in another
 process add and edit responses, delete records, queue faults and read request counts.
 
+`POST /_sample/edits` (`{"ids", "fields", "at"?}`) edits many responses with one shared
+`updatedAt`; `POST /_sample/edits/finish` (`{"ids"}` or `{"old": n}`, `"at"?`) finishes them and
+changes an NPS answer, on `n` old responses if no ids are given.
+
 It needs no key and its requests are not recorded, so what a test does here never shows in the
 request counts it asserts on.
 """
@@ -45,11 +49,12 @@ def _dispatch(
         return Reply(200, dumps(app.stats()))
     if method == "POST" and route == "/responses":
         count = int(query.get("count") or payload.get("count") or 1)
-        at_raw = query.get("at") or payload.get("at")
-        at = datetime.fromisoformat(at_raw.replace("Z", "+00:00")) if at_raw else None
+        at = _moment(query.get("at") or payload.get("at"))
         return Reply(200, dumps({"ids": app.dataset.add_responses(count, at=at)}))
     if method == "POST" and route.startswith("/responses/"):
         return _edit_response(app, unquote(route[len("/responses/") :]), payload)
+    if method == "POST" and route in ("/edits", "/edits/finish"):
+        return _edit_many(app, route, payload)
     if method == "POST" and route == "/faults":
         _queue_fault(app, payload)
         return Reply(200, OK)
@@ -73,6 +78,24 @@ def _edit_response(app: SampleApiServer, response_id: str, payload: Any) -> Repl
     except KeyError:
         return error_reply(404, "Response not found")
     return Reply(200, dumps(record))
+
+
+def _edit_many(app: SampleApiServer, route: str, payload: Any) -> Reply:
+    """`edit_responses` or `finish_and_change_answers`, with a JSON body's arguments."""
+    if not isinstance(payload, dict):
+        return error_reply(400, "Body must be a JSON object")
+    at = _moment(payload.get("at"))
+    dataset = app.dataset
+    if route == "/edits":
+        records = dataset.edit_responses(payload["ids"], at=at, **payload.get("fields", {}))
+    else:
+        ids = payload.get("ids") or dataset.old_response_ids(int(payload.get("old", 1)))
+        records = dataset.finish_and_change_answers(ids, at=at)
+    return Reply(200, dumps({"data": records}))
+
+
+def _moment(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
 
 
 def _queue_fault(app: SampleApiServer, payload: dict[str, Any]) -> None:

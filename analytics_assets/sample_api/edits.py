@@ -1,8 +1,8 @@
 """The edits half of `SampleDataset` (`store.py`): what tests do to the data between two reads.
 
-Deletes and restores (with Formbricks' cascades), freshly submitted responses, edits of a
-response, and schema drift (a field renamed or added without notice). Every method takes the
-dataset's lock; `store.py` builds the dataset and answers reads.
+Deletes and restores (with Formbricks' cascades), freshly submitted responses, and schema drift
+(a field renamed or added without notice); edits of existing responses are in `change_feed.py`.
+Every method takes the dataset's lock; `store.py` builds the dataset and answers reads.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from analytics_assets.sample_api.primitives import (
     dumps,
     iso_ms,
     to_ms,
-    wall_clock_ms,
 )
 from analytics_assets.sample_api.releases import rename_field, shape_response
 from analytics_assets.sample_api.response_generator import ResponseFactory
@@ -27,9 +26,6 @@ from analytics_assets.sample_api.setup_store import SetupStore
 
 __all__ = ["DatasetEdits"]
 
-# Fields whose change would move a response in the order or between surveys; the real API
-# never changes them after creation.
-_IMMUTABLE_RESPONSE_FIELDS = frozenset({"id", "createdAt", "surveyId"})
 Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -162,36 +158,6 @@ class DatasetEdits:
         self._clock_ms = max(self._clock_ms, to_ms(datetime.fromisoformat(record["updatedAt"])))
         self._responses.append(created, record["id"], record["surveyId"], dumps(record))
 
-    def edit_response(self, response_id: str, **fields: Any) -> dict[str, Any]:
-        """Change a response the way the real API's users do (finish it, tag it, add a note).
-
-        `updatedAt` moves forward (unless given explicitly); `createdAt` and the response's
-        place in the order stay.
-
-        Args:
-            response_id: Id of the response.
-            **fields: Top-level fields to set, e.g. `finished=True, tags=[...]`.
-
-        Returns:
-            The edited record.
-
-        Raises:
-            KeyError: If there is no such response.
-            ValueError: If a field that the API never changes (id, createdAt, surveyId) is given.
-        """
-        frozen = _IMMUTABLE_RESPONSE_FIELDS.intersection(fields)
-        if frozen:
-            raise ValueError(f"cannot change {sorted(frozen)} of a response")
-
-        def change(record: dict[str, Any], created: int) -> None:
-            previous_updated = to_ms(datetime.fromisoformat(record["updatedAt"]))
-            record.update(fields)
-            if "updatedAt" not in fields:
-                record["updatedAt"] = iso_ms(max(self._tick(), created + 1, previous_updated + 1))
-
-        with self._lock:
-            return self._responses.edit(response_id, change)
-
     def rename_response_field(self, old: str, new: str, *, newest: int) -> None:
         """Schema drift: move top-level key `old` to `new` on the `newest` most recent responses.
 
@@ -234,15 +200,3 @@ class DatasetEdits:
                 self._response_drift.append(add)
             else:
                 self._setup.add_field(endpoint, add)
-
-    def _tick(self) -> int:
-        """The "now" of an edit: the wall clock, or a logical clock when `now` was fixed.
-
-        Either way it is later than every timestamp the dataset already holds, as a real
-        edit is later than everything that happened before it.
-        """
-        if self._live_clock:
-            self._clock_ms = max(self._clock_ms + 1, wall_clock_ms())
-        else:
-            self._clock_ms += 1000
-        return self._clock_ms

@@ -4,11 +4,12 @@ them, JSON bytes as it sends them, random ids and weighted picks.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "Ids",
     "Picker",
     "dumps",
+    "hashed_cuid",
     "iso_ms",
     "to_ms",
     "wall_clock_ms",
@@ -62,6 +64,13 @@ def dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def hashed_cuid(*parts: str) -> str:
+    """A cuid-shaped id that depends only on `parts`, for records a release derives (a survey's
+    blocks, say): drawing them from a generator would make them depend on the order of reads."""
+    digest = hashlib.sha256(":".join(parts).encode("utf-8")).digest()
+    return "c" + digest[:24].translate(_ID_TABLE).decode("ascii")
+
+
 class Ids:
     """Distinct random ids drawn from one generator."""
 
@@ -102,6 +111,15 @@ class Picker:
 
     def __call__(self, rng: random.Random) -> Any:
         return self._values[bisect_right(self._cumulative, rng.random() * self._total)]
+
+    def without(self, unwanted: Callable[[Any], bool]) -> Picker:
+        """The same weights less the values `unwanted` names (still one `random()` a pick)."""
+        weights = [b - a for a, b in zip([0.0, *self._cumulative], self._cumulative, strict=False)]
+        return Picker(
+            (value, weight)
+            for value, weight in zip(self._values, weights, strict=True)
+            if not unwanted(value)
+        )
 
 
 def weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:

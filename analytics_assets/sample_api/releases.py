@@ -1,20 +1,24 @@
 """What each Formbricks release serves: its routes, and the shape of its records.
 
 The sample API serves one canonical dataset (`store.py`) the way a given release would. Read
-from the Formbricks source at tags v2.7.2, v3.8.0, 4.0.0, 4.9.7 and 5.3.4
-(`apps/web/app/api/v1/management/`, `modules/ee/contacts/api/v1/management/`, `next.config.mjs`):
+from the Formbricks source at tags v2.7.2, v3.8.0, 4.0.0, 4.2.0, 4.9.7, 5.3.4 and 5.4.0-rc.1
+(`apps/web/app/api/v1/management/`, `modules/ee/contacts/api/v1/management/`, `next.config.mjs`,
+`modules/api/v2/management/responses/`):
 
 - Release 2 (1.x to 2.7): people and attribute classes have routes of their own. Responses carry
   `person` and `personAttributes` and notes, and no `endingId`. `GET /people` returns at most 30
   people (`take: ITEMS_PER_PAGE`, and the route passes no offset); `GET /attribute-classes` hides
   the automatic `userId` class.
-- Release 4 (3.0 to 4.x): people became contacts, an Enterprise feature, with their attributes in
-  `contact-attributes` and the attributes' keys in `contact-attribute-keys`. `next.config.mjs`
-  rewrites the old `people` and `attribute-classes` paths to those of contacts and attribute keys.
-  Responses carry `contact` and `contactAttributes`, and since 4.0 no notes.
-- Release 5 (5.0 and later): the rewrites are gone, so the old paths get Next.js's HTML 404 page.
-  Records belong to a workspace (`workspaceId`); surveys and webhooks keep a legacy
-  `environmentId`, action classes and tags do not.
+- Release 4 (3.0 to 4.x, read as 4.9): people became contacts, an Enterprise feature, with their
+  attributes in `contact-attributes` and the attributes' keys in `contact-attribute-keys`.
+  `next.config.mjs` rewrites the old `people` and `attribute-classes` paths to those of contacts
+  and attribute keys. Responses carry `contact` and `contactAttributes`, and since 4.0 no notes.
+  v2 serves `GET /v2/management/responses` (not an Enterprise feature; `v2.py`), with its
+  `filterDateField` from 4.2.0 on.
+- Release 5 (5.0 and later, read as 5.4.0-rc.1): the rewrites are gone, so the old paths get
+  Next.js's HTML 404 page. Records belong to a workspace (`workspaceId`); surveys and webhooks
+  carry `environmentId` again as in 5.4 (absent in 5.0 to 5.3.4), action classes and tags do not.
+  Surveys carry `blocks` and `archivedAt` (`workspace_shapes.py`).
 
 The community edition refuses the three contacts endpoints (and so, on release 4, the rewritten
 old paths) with 403, after checking the key.
@@ -25,6 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final
+
+from analytics_assets.sample_api.workspace_shapes import workspace_survey, workspace_webhook
 
 __all__ = [
     "CONTACT_ENDPOINTS",
@@ -102,17 +108,6 @@ def rename_field(record: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     if old not in record:
         return record
     return {(new if key == old else key): value for key, value in record.items()}
-
-
-def _insert_after(record: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
-    if after not in record:
-        return {**record, key: value}
-    shaped: dict[str, Any] = {}
-    for name, current in record.items():
-        shaped[name] = current
-        if name == after:
-            shaped[key] = value
-    return shaped
 
 
 def shape_response(record: dict[str, Any], release: int, workspace_id: str) -> dict[str, Any]:
@@ -221,16 +216,14 @@ def shape_table(
         if release < 3:
             return [rename_field(row, "projectOverwrites", "productOverwrites") for row in rows]
         if release >= 5:
-            return [
-                _insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows
-            ]
+            return [workspace_survey(row, workspace_id) for row in rows]
     elif endpoint == "action_classes" and release >= 5:
         return [
             rename_field(row, "environmentId", "workspaceId") | {"workspaceId": workspace_id}
             for row in rows
         ]
     elif endpoint == "webhooks" and release >= 5:
-        return [_insert_after(row, "environmentId", "workspaceId", workspace_id) for row in rows]
+        return [workspace_webhook(row, workspace_id) for row in rows]
     elif endpoint == "attribute_classes":
         return [row for row in rows if not (row["name"] == "userId" and row["type"] == "automatic")]
     elif endpoint == "people":

@@ -42,19 +42,27 @@ def creation_times(rng: random.Random, count: int, period_start: int, now_ms: in
 
 
 def _answer(rng: random.Random, question: dict[str, Any]) -> Any:
-    kind = question["type"]
+    # Hand-made surveys (`SampleDataset.from_records`) may leave out what generated ones have:
+    # a question without choices is answered as open text.
+    kind = question.get("type")
+    choices = question.get("choices") or []
     if kind == "nps":
         return _PICK_NPS(rng)
     if kind == "rating":
-        return _PICK_RATING[question["range"]](rng)
-    if kind == "multipleChoiceSingle":
-        choices = question["choices"]
+        return _PICK_RATING.get(question.get("range"), _PICK_RATING[5])(rng)
+    if kind == "multipleChoiceSingle" and choices:
         return choices[int(rng.random() * len(choices))]["label"]["default"]
-    if kind == "multipleChoiceMulti":
-        labels = [choice["label"]["default"] for choice in question["choices"]]
+    if kind == "multipleChoiceMulti" and choices:
+        labels = [choice["label"]["default"] for choice in choices]
         return rng.sample(labels, 1 + int(rng.random() * min(3, len(labels))))
     answers = content.OPEN_ANSWERS
     return answers[int(rng.random() * len(answers))]
+
+
+def _ending(rng: random.Random, survey: dict[str, Any]) -> str | None:
+    """The ending a finished response reached (None for a survey without endings)."""
+    endings = survey.get("endings") or []
+    return rng.choice(endings)["id"] if endings else None
 
 
 class ResponseFactory:
@@ -111,7 +119,7 @@ class ResponseFactory:
             "updatedAt": iso_ms(updated),
             "surveyId": survey["id"],
             "finished": finished,
-            "endingId": rng.choice(survey["endings"])["id"] if finished else None,
+            "endingId": _ending(rng, survey) if finished else None,
             "data": data,
             "meta": meta,
             "ttc": ttc,
@@ -140,12 +148,12 @@ class ResponseFactory:
         ttc: dict[str, int] = {}
         for question in shown:
             ttc[question["id"]] = 1200 + int(random_() * 43_800)
-            if not question["required"] and random_() < 0.12:
+            if not question.get("required") and random_() < 0.12:
                 continue
             data[question["id"]] = _answer(rng, question)
-        hidden = survey["hiddenFields"]
-        if hidden["enabled"]:
-            for field_id in hidden["fieldIds"]:
+        hidden = survey.get("hiddenFields") or {}
+        if hidden.get("enabled"):
+            for field_id in hidden.get("fieldIds") or []:
                 if rng.random() < 0.8:
                     data[field_id] = rng.choice(content.HIDDEN_SOURCES)
         if finished:
@@ -159,14 +167,14 @@ class ResponseFactory:
         if not (people and rng.random() < 0.6):
             return None, {}
         person = people[int(rng.random() * len(people))]
-        attributes = {"userId": person["userId"]}
-        if "email" in person["attributes"]:
+        attributes = {"userId": person.get("userId")}
+        if "email" in (person.get("attributes") or {}):
             attributes["email"] = person["attributes"]["email"]
-        return {"id": person["id"], "userId": person["userId"]}, attributes
+        return {"id": person["id"], "userId": person.get("userId")}, attributes
 
     def _meta(self, survey: dict[str, Any]) -> dict[str, Any]:
         rng = self._rng
-        source = "app" if survey["type"] == "app" else _PICK_LINK_SOURCE(rng)
+        source = "app" if survey.get("type") == "app" else _PICK_LINK_SOURCE(rng)
         if source == "api":
             # Responses posted through the API carry only what the caller sent.
             return {"source": "api"}

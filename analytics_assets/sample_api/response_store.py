@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analytics_assets.sample_api.primitives import dumps
@@ -35,6 +35,8 @@ class ResponseStore:
         self._ids: list[str] = []
         self._position: dict[str, int] = {}
         self._by_survey: dict[str, list[int]] = {survey_id: [] for survey_id in survey_ids}
+        # Moves on every change, so views built over the store (v2's) know when to catch up.
+        self.version = 0
 
     def __len__(self) -> int:
         return len(self._bodies)
@@ -54,11 +56,29 @@ class ResponseStore:
             KeyError: If the store was not made for its survey.
         """
         position = len(self._bodies)
+        self.version += 1
         self._bodies.append(body)
         self._created.append(created)
         self._ids.append(response_id)
         self._position[response_id] = position
         self._by_survey[survey_id].append(position)
+
+    def entries(self) -> Iterator[tuple[str, int, bytes]]:
+        """(id, createdAt ms, body) of every response, oldest first."""
+        return zip(self._ids, self._created, self._bodies, strict=True)
+
+    def count_before(self, created: int) -> int:
+        """How many responses were created before `created` (ms): the oldest positions."""
+        return bisect_left(self._created, created)
+
+    def id_at(self, position: int) -> str:
+        """The id at a position of the oldest-first order."""
+        return self._ids[position]
+
+    def newest_of_survey(self, survey_id: str) -> int | None:
+        """createdAt (ms) of a survey's newest response; None when it has none."""
+        positions = self._by_survey.get(survey_id)
+        return self._created[positions[-1]] if positions else None
 
     def body(self, response_id: str) -> bytes | None:
         """The stored bytes of a response, or None if there is no such response."""
@@ -74,6 +94,7 @@ class ResponseStore:
         position = self._position[response_id]
         record = json.loads(self._bodies[position])
         change(record, self._created[position])
+        self.version += 1
         self._bodies[position] = dumps(record)
         return record
 
@@ -88,6 +109,7 @@ class ResponseStore:
 
     def _rewrite(self, positions: Iterable[int], change: Callable[[dict], dict]) -> None:
         bodies = self._bodies
+        self.version += 1
         for position in positions:
             bodies[position] = dumps(change(json.loads(bodies[position])))
 
@@ -177,6 +199,7 @@ class ResponseStore:
     def _reorder(self, order: list[int]) -> None:
         """Keep only the stored positions in `order`, in that order, and rebuild the indexes."""
         survey_of = self._survey_of()
+        self.version += 1
         self._bodies = [self._bodies[i] for i in order]
         self._created = [self._created[i] for i in order]
         self._ids = [self._ids[i] for i in order]

@@ -1,25 +1,27 @@
-"""A local HTTP server that behaves like the Formbricks management API v1, for the demo and tests.
+"""A local HTTP server that behaves like the Formbricks management API, for the demo and tests.
 
-It serves a `SampleDataset` under `/api` with the routes of the dataset's release (2, 4 or 5, see
-`releases.py`): unknown routes get Next.js's HTML 404 page, as on the real server. It checks the
-`x-api-key` header, refuses the contacts endpoints on the community edition (403), rejects keys
-that reach no workspace (401), rate-limits per key (429 without Retry-After), records every API
-request, and lets tests inject faults (error statuses, Retry-After, slow or dropped answers,
-malformed bodies, a storm of 429s lasting some seconds). It is never kinder than the real API: a
-loader that passes against it has handled what the real one does.
+It serves a `SampleDataset` under `/api` with the v1 routes of the dataset's release (2, 4 or 5,
+see `releases.py`) and, on 4 and 5, v2's responses list (`v2.py`): unknown routes get Next.js's
+HTML 404 page, as on the real server. It checks the `x-api-key` header, refuses the contacts
+endpoints on the community edition (403), rejects keys that reach no workspace (401),
+rate-limits per key in fixed windows as Envoy and the app do (`limits.py`; 429 without
+Retry-After), records every API request, and lets tests inject faults (error statuses,
+Retry-After, slow or dropped answers, malformed bodies, a storm of 429s lasting some seconds).
+It can also edit old responses every so often (`edit_feed.py`), as the demo's users would see.
+It is never kinder than the real API: a loader that passes against it has handled what the real
+one does.
 
 A small control surface under `/_sample/` (no key, not recorded) lets tests that run the loader
 in another process add and edit responses, queue faults and read request counts.
 
-This module holds the server's lifecycle, request log and test-facing controls, and `serve()`
-for the demo; the routes' answers are in `api.py`, the faults in `faults.py`, the control
-surface in `control.py` and the HTTP plumbing in `http_server.py`.
+This module holds the server's lifecycle, request log and test-facing controls; `serving.py` has
+`serve()` for the demo, `api.py` and `v2.py` the routes' answers, `faults.py` the faults,
+`control.py` the control surface and `http_server.py` the HTTP plumbing.
 """
 
 from __future__ import annotations
 
 import random
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -27,20 +29,16 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from analytics_assets.sample_api import api, control
+from analytics_assets.sample_api import api, control, limits
 from analytics_assets.sample_api.api import API_PREFIX
+from analytics_assets.sample_api.edit_feed import EditFeed
 from analytics_assets.sample_api.envelopes import Reply
 from analytics_assets.sample_api.faults import FaultQueue, FaultSpec, Holds
 from analytics_assets.sample_api.http_server import Handler, HttpServer
-from analytics_assets.sample_api.releases import (
-    DEFAULT_EDITION,
-    DEFAULT_RELEASE,
-    check_release,
-    routes_of,
-)
+from analytics_assets.sample_api.releases import DEFAULT_EDITION, check_release, routes_of
 from analytics_assets.sample_api.store import SampleDataset
 
-__all__ = ["FaultSpec", "RequestRecord", "SampleApiServer", "serve"]
+__all__ = ["FaultSpec", "RequestRecord", "SampleApiServer"]
 
 RATE_WINDOW_SECONDS = 60.0
 
@@ -56,6 +54,8 @@ class RequestRecord:
         headers: Request headers, names lower-cased.
         status: Status answered; 0 when the connection was dropped without an answer.
         received_at: `time.monotonic()` when the request arrived.
+        received_clock: The server's `clock` (the wall clock the rate limits' windows are
+            aligned to) when it arrived: `floor(received_clock / window)` is its window.
     """
 
     method: str
@@ -64,6 +64,7 @@ class RequestRecord:
     headers: dict[str, str]
     status: int
     received_at: float = 0.0
+    received_clock: float = 0.0
 
 
 class SampleApiServer:
@@ -84,6 +85,12 @@ class SampleApiServer:
         keys_without_workspace: tuple[str, ...] = (),
         shuffle_ties: bool = False,
         seed: int = 0,
+        *,
+        app_rate_limit_per_minute: int | None = limits.APP_LIMIT_PER_MINUTE,
+        v2_rate_limit_per_minute: int | None = limits.V2_LIMIT_PER_MINUTE,
+        v2_date_filter: bool = True,
+        edits_per_minute: float = 0.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """Configure the server (nothing listens until `start()`).
 
@@ -92,18 +99,37 @@ class SampleApiServer:
             api_key: The key accepted in the `x-api-key` header, with access to the workspace.
             host: Interface to bind.
             port: Port to bind; 0 picks a free one.
-            rate_limit_per_minute: Requests allowed per key in any rolling window; None: no limit.
-            rate_limit_window_seconds: The window (60 s, as the real API; tests shorten it).
+            rate_limit_per_minute: Requests allowed per key and window on v1, as the hosted
+                Envoy counts them; None: no limit (self-hosted).
+            rate_limit_window_seconds: Every limit's window (60 s, as the real API; tests
+                shorten it). Windows are fixed and aligned to `clock`: `floor(now / window)`.
             edition: "enterprise", or "community", which refuses the contacts endpoints (403).
             keys_without_workspace: Valid organization keys with read access to no workspace
-                (3.8 and later): every route answers them 401, except surveys on release 5,
-                which lists nothing.
-            shuffle_ties: Serve responses that share a `createdAt` in a new order on every
+                (3.8 and later): every route answers them 401, except surveys on release 5
+                and v2's responses on release 4, which list nothing.
+            shuffle_ties: Serve v1 responses that share a `createdAt` in a new order on every
                 request, as the real API does (it orders by `createdAt` alone without a
                 `surveyId`). Off by default so that tests which count pages see a fixed order.
-            seed: Seed of the tie shuffling.
+                v2 shuffles its ties always: Postgres orders rows sharing its one key anyhow.
+            seed: Seed of the tie shuffling and of `edits_per_minute`'s edits.
+            app_rate_limit_per_minute: The app's own v1 limit per key and window (Redis, 100):
+                every v1 route on release 4, `/v1/webhooks` alone on release 5, none on 2.
+                None: off (no Redis, or `RATE_LIMITING_DISABLED`).
+            v2_rate_limit_per_minute: The app's v2 limit per key and window (100), counted
+                apart from v1's; None: off.
+            v2_date_filter: v2 responses know `filterDateField` (4.2.0 and later). False
+                behaves like Formbricks 4.0 and 4.1 (release 4 only): the parameter is
+                stripped, so an invalid value is no 422 and the dates filter `createdAt`.
+            edits_per_minute: Edit old responses this often while serving (`EditFeed`); 0: never.
+            clock: The wall clock the rate limits' windows are aligned to (tests pass a fake).
+
+        Raises:
+            ValueError: For a release or edition the sample does not model, or
+                `v2_date_filter=False` on a release other than 4.
         """
         check_release(dataset.release, edition)
+        if not v2_date_filter and dataset.release != 4:
+            raise ValueError("v2_date_filter=False models Formbricks 4.0-4.1: release 4 only")
         self.dataset = dataset
         self.api_key = api_key
         self.edition = edition
@@ -114,6 +140,9 @@ class SampleApiServer:
         self.host = host
         self.rate_limit_per_minute = rate_limit_per_minute
         self.rate_limit_window_seconds = rate_limit_window_seconds
+        self.app_rate_limit_per_minute = app_rate_limit_per_minute
+        self.v2_rate_limit_per_minute = v2_rate_limit_per_minute
+        self.v2_date_filter = v2_date_filter
         self._requested_port = port
         self._httpd: HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -123,7 +152,8 @@ class SampleApiServer:
         self._requests: list[RequestRecord] = []
         self._faults = FaultQueue()
         self._hook: Callable[[str, dict[str, str]], None] | None = None
-        self._limiter = api.RateLimiter()
+        self._limiter = limits.FixedWindowLimiter(clock)
+        self.edit_feed = EditFeed(dataset, edits_per_minute, seed=seed)
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -143,10 +173,12 @@ class SampleApiServer:
             daemon=True,
         )
         self._thread.start()
+        self.edit_feed.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and close every open connection."""
+        """Stop serving (and editing) and close every open connection."""
+        self.edit_feed.stop()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -302,15 +334,33 @@ class SampleApiServer:
         with self._lock:
             return random.Random(self._tie_rng.random()) if self.shuffle_ties else None
 
+    def _v2_tie_shuffler(self) -> random.Random:
+        """A generator to shuffle one v2 request's ties with: always, as Postgres has no order
+        for rows that share v2's one sort key (whatever `shuffle_ties` says of v1)."""
+        with self._lock:
+            return random.Random(self._tie_rng.random())
+
     def _allow(self, key: str) -> bool:
-        """Sliding-window rate limit; only accepted requests use up the allowance."""
-        return self._limiter.allow(key, self.rate_limit_per_minute, self.rate_limit_window_seconds)
+        """Envoy's v1 limit (`rate_limit_per_minute`)."""
+        return self._count(limits.ENVOY, key, self.rate_limit_per_minute)
+
+    def _allow_app(self, key: str) -> bool:
+        """The app's own v1 limit (`app_rate_limit_per_minute`)."""
+        return self._count(limits.APP_V1, key, self.app_rate_limit_per_minute)
+
+    def _allow_v2(self, key: str) -> bool:
+        """The app's v2 limit (`v2_rate_limit_per_minute`)."""
+        return self._count(limits.V2, key, self.v2_rate_limit_per_minute)
+
+    def _count(self, limiter: str, key: str, limit: int | None) -> bool:
+        return self._limiter.allow(limiter, key, limit, self.rate_limit_window_seconds)
 
     def _serve_api(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
     ) -> Reply:
         """Answer an API request, record it, and wait out the answer's delay."""
         received_at = time.monotonic()
+        received_clock = self._limiter.clock()
         # Counted before the request shows in the log, so a release that a test sends as soon
         # as it sees the request there cannot be missed.
         releases = self._holds.count()
@@ -323,6 +373,7 @@ class SampleApiServer:
                 headers=headers,
                 status=0 if reply.drop_connection else reply.status,
                 received_at=received_at,
+                received_clock=received_clock,
             )
         )
         if reply.delay > 0:
@@ -343,58 +394,3 @@ class SampleApiServer:
 
     def _answer_control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
         return control.answer(self, method, path, query, body)
-
-
-def serve(
-    port: int = 8787,
-    responses: int = 2500,
-    seed: int = 7,
-    api_key: str = "sample-key",
-    host: str = "127.0.0.1",
-    rate_limit_per_minute: int | None = 100,
-    release: int = DEFAULT_RELEASE,
-    edition: str = DEFAULT_EDITION,
-    shuffle_ties: bool = True,
-) -> None:
-    """Generate a dataset and serve it until interrupted (Ctrl+C or SIGTERM).
-
-    Args:
-        port: Port to listen on.
-        responses: Number of responses to generate.
-        seed: Seed of the generated data.
-        api_key: Key the server accepts; the banner shows it, since it is the sample's own.
-        host: Interface to bind.
-        rate_limit_per_minute: Requests per key per rolling minute; None for no limit.
-        release: Formbricks release to behave like (2, 4 or 5).
-        edition: "enterprise" or "community" (which refuses the contacts endpoints).
-        shuffle_ties: Serve responses sharing a `createdAt` in a new order on every request, as
-            the real API does.
-    """
-    dataset = SampleDataset.generate(seed=seed, responses=responses, release=release)
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with SampleApiServer(
-        dataset=dataset,
-        api_key=api_key,
-        host=host,
-        port=port,
-        rate_limit_per_minute=rate_limit_per_minute,
-        edition=edition,
-        shuffle_ties=shuffle_ties,
-        seed=seed,
-    ) as server:
-        print(
-            f"Sample analytics API (Formbricks release {release}, {edition} edition) with "
-            f"{dataset.response_count} responses at {server.base_url}\n"
-            "To point the project at it, put these lines in .env:\n"
-            f"  ANALYTICS_API_BASE_URL={server.base_url}\n"
-            f"  ANALYTICS_API_KEY={api_key}\n"
-            "Ctrl+C stops it.",
-            flush=True,
-        )
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass

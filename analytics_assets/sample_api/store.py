@@ -9,7 +9,9 @@ drawn from `random.Random(seed)` (`generator.py`, `response_generator.py`), so t
 seed, sizes, release and `now` give byte-identical bodies.
 
 The dataset holds the lock and the rules; the records themselves live in a `SetupStore` and a
-`ResponseStore`. This module builds a dataset and answers reads; `edits.py` changes it.
+`ResponseStore`. This module builds a dataset and answers v1's reads; `edits.py` and
+`change_feed.py` change it, `v2_view.py` answers v2's reads. On release 5 a few surveys are
+archived (`archive.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from analytics_assets.sample_api.archive import archive_surveys
+from analytics_assets.sample_api.change_feed import ChangeFeedEdits
 from analytics_assets.sample_api.edits import DatasetEdits
 from analytics_assets.sample_api.generator import GeneratedSetup, generate_setup
 from analytics_assets.sample_api.primitives import Ids, Picker, dumps, to_ms
@@ -31,6 +35,7 @@ from analytics_assets.sample_api.releases import (
 from analytics_assets.sample_api.response_generator import ResponseFactory, creation_times
 from analytics_assets.sample_api.response_store import ResponseStore
 from analytics_assets.sample_api.setup_store import SetupStore
+from analytics_assets.sample_api.v2_view import DatasetV2Reads, V2View
 
 __all__ = ["ENDPOINTS", "SampleDataset"]
 
@@ -48,7 +53,7 @@ ENDPOINTS: tuple[str, ...] = (
 )
 
 
-class SampleDataset(DatasetEdits):
+class SampleDataset(DatasetEdits, ChangeFeedEdits, DatasetV2Reads):
     """Every record the sample API serves, plus the edits tests make to it.
 
     Build one with `SampleDataset.generate(...)`. All methods are thread-safe: the HTTP server
@@ -85,6 +90,8 @@ class SampleDataset(DatasetEdits):
         self._trash = {}
         # Schema drift applied so far, replayed on responses added later.
         self._response_drift = []
+        # The responses as v2 serves them, rebuilt as the store changes.
+        self._v2 = V2View()
 
     def _index_surveys(self, surveys: list[dict[str, Any]]) -> None:
         """Look-ups over the surveys, and an empty response store for them."""
@@ -143,6 +150,8 @@ class SampleDataset(DatasetEdits):
         )
         dataset = cls(setup, release=release, seed=seed)
         dataset._generate_responses(responses, setup.period_start, setup.now_ms)
+        if release >= 5:
+            dataset._archive_some(seed)
         return dataset
 
     @classmethod
@@ -198,12 +207,28 @@ class SampleDataset(DatasetEdits):
                 }
             )
             dataset._index_surveys(surveys)
+            # New responses go to the given surveys (the generated one is gone).
+            dataset._pick_survey = Picker((survey, 1.0) for survey in dataset._answerable)
             for record in sorted(responses, key=lambda r: (r["createdAt"], r["id"])):
                 created = to_ms(datetime.fromisoformat(record["createdAt"]))
                 shaped = dumps(dataset._shaped(json.loads(dumps(record))))
                 dataset._responses.append(created, record["id"], record["surveyId"], shaped)
                 dataset._clock_ms = max(dataset._clock_ms, created)
         return dataset
+
+    def _archive_some(self, seed: int) -> None:
+        """Archive a few surveys, as 5.3+ users do; they take no responses from then on."""
+        archived = archive_surveys(
+            self._setup.tables["surveys"],
+            self._responses.newest_of_survey,
+            now_ms=self._now_ms,
+            rng=random.Random(f"{seed}:archive"),
+        )
+        if not archived:
+            return
+        self._setup.changed()
+        self._answerable = [s for s in self._answerable if s["id"] not in archived]
+        self._pick_survey = self._pick_survey.without(lambda survey: survey["id"] in archived)
 
     def _generate_responses(self, count: int, period_start: int, now_ms: int) -> None:
         if count == 0 or not self._answerable:
