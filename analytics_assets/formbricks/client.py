@@ -2,13 +2,16 @@
 
 The retry policy lives here: 429, 500, 502, 503 and 504, timeouts and dropped connections are
 retried by dlt's `Client` (3 retries, waits of 2, 4 and 8 s, `Retry-After` honoured); the API's
-429 carries no `Retry-After`, so the session's adapter supplies the API's window as one. The
-request budget (`budget.py`) is mounted on the same adapter. The API key never follows a
-redirect to another host.
+429 carries no `Retry-After`, so the session's adapter supplies one: the time to the start of
+the API's next rate-limit window, which is aligned to the clock. The request budget
+(`budget.py`) is mounted on the same adapter. The API key never follows a redirect to another
+host.
 """
 
 import math
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, Final
 
 from dlt.sources.helpers.requests import Client
 from requests import PreparedRequest, Response, Session
@@ -20,22 +23,66 @@ from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.budget import RequestBudget, budget_limiter, close_limiter
 
 
-class _RateLimitWindowMixin:
-    """Gives a 429 without `Retry-After` the API's window as its `Retry-After`.
+# A 429 without Retry-After waits for the API's next window, plus this margin: the client's and
+# the server's clocks disagree a little, and a retry that lands before the server's boundary
+# meets the spent window again. dlt reads Retry-After as whole seconds (a float is silently
+# ignored, and 0 means "no hint"), so the wait is rounded up: the margin is 1 to 2 s in effect.
+RATE_LIMIT_WAIT_MARGIN_SECONDS: Final = 1.0
+# The shortest such wait, in whole seconds. Never 0: dlt before 1.x's fix of #4036 retried a
+# `Retry-After: 0` at once, on every attempt; the installed dlt ignores it (back to the backoff).
+RATE_LIMIT_MIN_WAIT_SECONDS: Final = 2
 
-    The API's 429 says nothing about when to come back, and its budget is per key and per
-    minute: when another client of the key spent it, only the end of the window helps, and the
-    2, 4 and 8 s of the backoff run out inside it. dlt's retrying client honours `Retry-After`,
-    so the adapter, which builds every response, supplies one. (`build_response` is the
+
+def window_wait_seconds(now: float, window_seconds: float) -> int:
+    """The `Retry-After` of a 429 without one: whole seconds until the API's next window.
+
+    The API counts requests in fixed windows aligned to the clock (its counter key is
+    `floor(now / window)`), so its budget frees up at the next multiple of the window on the
+    wall clock, not a window after the 429: a 429 at second 50 of a minute waits about 10 s.
+
+    Args:
+        now: The wall-clock time of the 429, in seconds since the epoch (`time.time()`).
+        window_seconds: The API's window (60 s; tests shorten it).
+
+    Returns:
+        The seconds to the next boundary plus `RATE_LIMIT_WAIT_MARGIN_SECONDS`, rounded up,
+        and at least `RATE_LIMIT_MIN_WAIT_SECONDS`.
+    """
+    until_boundary = window_seconds - now % window_seconds
+    wait = math.ceil(until_boundary + RATE_LIMIT_WAIT_MARGIN_SECONDS)
+    return max(RATE_LIMIT_MIN_WAIT_SECONDS, wait)
+
+
+def longest_window_wait_seconds(window_seconds: float) -> int:
+    """The longest `window_wait_seconds` can be: a 429 just after a boundary waits this long."""
+    return max(
+        RATE_LIMIT_MIN_WAIT_SECONDS, math.ceil(window_seconds + RATE_LIMIT_WAIT_MARGIN_SECONDS)
+    )
+
+
+class _RateLimitWindowMixin:
+    """Gives a 429 without `Retry-After` the time to the API's next window as its `Retry-After`.
+
+    The API's 429 says nothing about when to come back, and its budget is per key in fixed
+    windows aligned to the clock: when another client of the key spent it, only the next window
+    helps, and the 2, 4 and 8 s of the backoff run out inside the current one. dlt's retrying
+    client honours `Retry-After`, so the adapter, which builds every response, supplies one
+    (`window_wait_seconds`). A `Retry-After` the API sends is kept. (`build_response` is the
     adapter's documented extension point.)
+
+    Attributes:
+        rate_limit_window_seconds: The API's window.
+        clock: The wall clock the window is aligned to; tests give an adapter a fake one.
     """
 
     rate_limit_window_seconds: float = settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS
+    clock: Callable[[], float] = staticmethod(time.time)
 
     def build_response(self, req: PreparedRequest, resp: Any) -> Response:
         response = super().build_response(req, resp)  # type: ignore[misc]
         if response.status_code == 429 and "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = str(math.ceil(self.rate_limit_window_seconds))
+            wait = window_wait_seconds(self.clock(), self.rate_limit_window_seconds)
+            response.headers["Retry-After"] = str(wait)
         return response
 
 
@@ -104,20 +151,22 @@ def build_retrying_session(
 
     Retries 429, 500, 502, 503, 504, timeouts and dropped connections, honours `Retry-After`,
     and waits `backoff_factor * 2**n` seconds otherwise; a 429 without `Retry-After` waits
-    for the API's rate-limit window to pass. Other statuses are returned untouched, so the REST
-    client raises on them at once. With a budget, every attempt first takes a token from it
-    (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill paces itself
-    instead of running into the API's 429s.
+    for the API's next rate-limit window to start. Other statuses are returned untouched, so
+    the REST client raises on them at once. With a budget, every attempt first takes a token
+    from it (requests-ratelimiter over a pyrate-limiter SQLite bucket), so a long backfill
+    paces itself instead of running into the API's 429s.
 
     Args:
         max_retries: Retries after the first attempt (3 means 4 attempts in all).
         backoff_factor: Multiplier of the exponential wait between attempts, in seconds.
         max_retry_delay_seconds: Upper bound of any single wait, `Retry-After` included, but
-            never below `rate_limit_window_seconds`.
+            never below the longest wait for the next window (`rate_limit_window_seconds`
+            plus the margin, rounded up).
         request_timeout_seconds: Connect and read timeout of each attempt.
         budget: Client-side request budget; None sends as fast as the API answers.
-        rate_limit_window_seconds: The API's rate-limit window: what a 429 without
-            `Retry-After` waits. It is never cut short by `max_retry_delay_seconds`.
+        rate_limit_window_seconds: The API's rate-limit window, aligned to the clock: a 429
+            without `Retry-After` waits for the next one to start (plus a margin). That wait
+            is never cut short by `max_retry_delay_seconds`.
     """
     client = Client(
         request_timeout=request_timeout_seconds,
@@ -126,7 +175,9 @@ def build_retrying_session(
         exceptions=(ConnectionError, Timeout, ChunkedEncodingError),
         request_max_attempts=max_retries + 1,
         request_backoff_factor=backoff_factor,
-        request_max_retry_delay=max(max_retry_delay_seconds, rate_limit_window_seconds),
+        request_max_retry_delay=max(
+            max_retry_delay_seconds, longest_window_wait_seconds(rate_limit_window_seconds)
+        ),
         respect_retry_after_header=True,
     )
     session = client.session
