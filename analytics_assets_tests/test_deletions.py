@@ -615,6 +615,105 @@ def test_missing_responses_the_api_cannot_confirm_are_kept(
     assert not check.passed and "could not confirm" in check.description
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "said"),
+    [
+        (
+            b"<!DOCTYPE html><html><body><h1>404</h1>Page not found</body></html>",
+            "text/html; charset=utf-8",
+            "answered HTTP 404 with a page that is not the API's (text/html)",
+        ),
+        (
+            b'{"code": "bad_request", "message": "Not here", "details": {}}',
+            "application/json",
+            "answered HTTP 404 with code 'bad_request'",
+        ),
+    ],
+    ids=["html-404-page", "json-404-another-code"],
+)
+def test_only_the_apis_json_not_found_confirms_a_missing_response(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+    body: bytes,
+    content_type: str,
+    said: str,
+) -> None:
+    """A 404 that is not the API's `not_found` (a proxy's or Next.js's page, another code) holds
+    the deletion back; once the API answers its own JSON `not_found`, the responses go."""
+    dataset = SampleDataset.generate(seed=7, responses=120, now=FIXED_NOW)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
+        gone = [r["id"] for r in dataset.rows("responses")[50:52]]
+        dataset.delete("responses", gone)
+        server.queue_fault(
+            f"{settings.RESPONSES_PATH}/{gone[0]}",
+            404,
+            times=-1,
+            body=body,
+            content_type=content_type,
+        )
+        held = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
+        assert held.success
+        assert set(gone) <= set(table_ids(duckdb_path, "responses"))
+        assert _deleted(held)["responses"] == 0
+        check = next(
+            e
+            for e in held.get_asset_check_evaluations()
+            if e.asset_key.path[-1] == "responses" and e.check_name == DELETIONS_CHECK
+        )
+        assert not check.passed and "could not confirm" in check.description
+        metadata = next(
+            e.materialization.metadata
+            for e in held.get_asset_materialization_events()
+            if e.asset_key.path[-1] == "responses"
+        )
+        assert said in metadata["deletions_withheld_reason"].value
+
+        server.clear_faults()  # the sample answers the API's JSON `not_found` again
+        confirmed = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
+    assert confirmed.success
+    assert _deleted(confirmed)["responses"] == 2
+    assert table_ids(duckdb_path, "responses") == api_ids(dataset, "responses")
+
+
+def test_formbricks_2_cannot_confirm_a_missing_response_so_none_is_deleted(
+    tmp_path: Path,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+) -> None:
+    """2.7 answers a response that does not exist with 401 `unauthorized`, as it answers one of
+    a survey the key may not read: that confirms nothing, and the responses stay."""
+    dataset = SampleDataset.generate(seed=7, responses=60, now=FIXED_NOW, release=2)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    with (
+        SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server,
+        DagsterInstance.ephemeral() as instance,
+    ):
+        resources = make_resources(server, tmp_path, **NO_BUDGET, deletions="delete")
+        assert run_ingestion(resources, LOAD, instance=instance).success
+        gone = [r["id"] for r in dataset.rows("responses")[10:12]]
+        dataset.delete("responses", gone)
+        result = run_ingestion(resources, LOAD, instance=instance, run_config=FULL_REFRESH)
+        asked = [r.path for r in server.requests if "/responses/" in r.path]
+    assert result.success
+    assert set(gone) <= set(table_ids(duckdb_path, "responses"))
+    assert _deleted(result)["responses"] == 0
+    assert len(asked) == 1  # the first answer already says the check cannot be made
+    metadata = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[-1] == "responses"
+    )
+    reason = metadata["deletions_withheld_reason"].value
+    assert "401 `unauthorized`: Formbricks 2.x" in reason and "cannot confirm" in reason
+
+
 def test_a_sync_does_not_clear_what_the_full_refresh_held_back(
     tmp_path: Path,
     make_resources: MakeResources,

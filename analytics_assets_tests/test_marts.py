@@ -15,6 +15,7 @@ from dagster_dlt import DagsterDltResource
 from analytics_assets.component.analytics import MARTS_TABLES
 from analytics_assets.component.resources import AnalyticsApiResource, WarehouseResource
 from analytics_assets.definitions import defs
+from analytics_assets.formbricks import columns as declared_columns
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.warehouse.analytics import LIVE_VIEWS, SHARED_VIEWS
@@ -317,3 +318,79 @@ def test_responses_of_the_old_person_shape_still_count_for_their_person(tmp_path
         f"SELECT person_id, responses FROM {MARTS}.person_engagement WHERE responses > 0",
     )
     assert dict(engaged) == expected
+
+
+# ----------------------------------------------------------------------------- archived surveys
+
+ARCHIVED_SQL = (
+    "SELECT survey_id, strftime(archived_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M'), is_archived,"
+    " strftime(purge_after AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M'), responses"
+    f" FROM {MARTS}.survey_summary ORDER BY survey_id"
+)
+NOT_ARCHIVED = [
+    ("S1", None, False, None, 4),
+    ("S2", None, False, None, 3),
+    ("S3", None, False, None, 0),
+]
+
+
+def _raw_column_type(path: Path, table: str, column: str) -> list[tuple]:
+    return query(
+        path,
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_schema = 'analytics' AND table_name = ? AND column_name = ?",
+        table,
+        column,
+    )
+
+
+def test_survey_summary_shows_which_surveys_are_archived(tmp_path: Path) -> None:
+    """Formbricks 5.3+ sends `archivedAt`; it deletes the survey and its responses 30 days on."""
+    dataset = handmade_dataset(release=5)
+    archived = {"S2": "2026-11-01T08:00:00.000Z"}
+    # Written into the records served, whatever the sample does with `archivedAt` itself.
+    dataset.add_field("surveys", "archivedAt", lambda record: archived.get(record["id"]))
+    duckdb_path = tmp_path / "w.duckdb"
+    assert _load_and_build(dataset, duckdb_path, tmp_path / "dlt").success
+    assert query(duckdb_path, ARCHIVED_SQL) == [
+        ("S1", None, False, None, 4),
+        # Archived on 1 November: purged from 1 December; its responses still count until then.
+        ("S2", "2026-11-01T08:00", True, "2026-12-01T08:00", 3),
+        ("S3", None, False, None, 0),
+    ]
+
+
+@pytest.mark.parametrize("release", [2, 4])
+def test_a_server_that_sends_no_archived_at_still_has_the_column(
+    tmp_path: Path, release: int
+) -> None:
+    """Servers before 5.3 send no `archivedAt`: the declared column exists, null throughout."""
+    dataset = handmade_dataset(release=release)
+    assert not any("archivedAt" in record for record in dataset.rows("surveys"))
+    duckdb_path = tmp_path / "w.duckdb"
+    assert _load_and_build(dataset, duckdb_path, tmp_path / "dlt").success
+    assert _raw_column_type(duckdb_path, "surveys", "archived_at") == [
+        ("TIMESTAMP WITH TIME ZONE",)
+    ]
+    assert query(duckdb_path, ARCHIVED_SQL) == NOT_ARCHIVED
+
+
+def test_a_warehouse_loaded_before_archived_at_was_declared_gains_it_at_the_next_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A surveys table dlt created without the column: the analytics read it as null, and the
+    next load adds it (dlt migrates a table to its declared columns, data or not)."""
+    dataset = handmade_dataset(release=4)
+    duckdb_path = tmp_path / "w.duckdb"
+    monkeypatch.delitem(declared_columns._TABLE_COLUMNS["surveys"], "archivedAt")
+    assert _load_and_build(dataset, duckdb_path, tmp_path / "dlt").success
+    assert _raw_column_type(duckdb_path, "surveys", "archived_at") == []
+    assert query(duckdb_path, ARCHIVED_SQL) == NOT_ARCHIVED
+
+    monkeypatch.undo()
+    # Still no survey sends the field: the declaration alone adds the column.
+    assert _load_and_build(dataset, duckdb_path, tmp_path / "dlt").success
+    assert _raw_column_type(duckdb_path, "surveys", "archived_at") == [
+        ("TIMESTAMP WITH TIME ZONE",)
+    ]
+    assert query(duckdb_path, ARCHIVED_SQL) == NOT_ARCHIVED

