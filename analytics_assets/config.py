@@ -72,6 +72,9 @@ class ProjectSettings:
         deletions: `delete` or `flag` (`ANALYTICS_DELETIONS`).
         page_size: Responses per page (`ANALYTICS_API_PAGE_SIZE`).
         requests_per_minute: The request budget; 0 is off (`ANALYTICS_API_REQUESTS_PER_MINUTE`).
+        change_feed: `auto` or `off` (`ANALYTICS_API_CHANGE_FEED`).
+        changes_per_sync: Edited old responses a sync reads by id
+            (`ANALYTICS_API_CHANGES_PER_SYNC`).
         dagster_home: The Dagster instance's folder, when a run has no instance to ask.
     """
 
@@ -85,6 +88,8 @@ class ProjectSettings:
     deletions: str = settings.DEFAULT_DELETIONS
     page_size: int = settings.DEFAULT_PAGE_SIZE
     requests_per_minute: int = settings.DEFAULT_REQUESTS_PER_MINUTE
+    change_feed: str = settings.CHANGE_FEED_AUTO
+    changes_per_sync: int = settings.DEFAULT_CHANGES_PER_SYNC
     dagster_home: str | None = None
 
 
@@ -122,6 +127,17 @@ def _deletions(name: str, raw: str) -> str:
     return mode
 
 
+def _change_feed(name: str, raw: str) -> str:
+    setting = raw.strip().lower() or settings.CHANGE_FEED_AUTO
+    if setting not in settings.CHANGE_FEED_SETTINGS:
+        raise AnalyticsConfigurationError(
+            f"{name}={raw!r} must be `auto` (use the v2 change feed where the server has one) "
+            "or `off` (edits to responses older than the sync's window wait for the full "
+            "refresh)."
+        )
+    return setting
+
+
 def _text(name: str, raw: str) -> str:
     return raw
 
@@ -143,6 +159,11 @@ _PARSERS: Final[dict[str, tuple[str, Callable[[str, str], object]]]] = {
         settings.ENV_API_REQUESTS_PER_MINUTE,
         lambda name, raw: _whole_number(name, raw, minimum=0),
     ),
+    "change_feed": (settings.ENV_API_CHANGE_FEED, _change_feed),
+    "changes_per_sync": (
+        settings.ENV_API_CHANGES_PER_SYNC,
+        lambda name, raw: _whole_number(name, raw, minimum=1),
+    ),
 }
 # What the code location needs when it loads; the rest is read when a run starts.
 LOCATION_FIELDS: Final = (
@@ -153,7 +174,7 @@ LOCATION_FIELDS: Final = (
     "destination",
 )
 # Whole-number settings whose variable, set to blanks, means the default.
-_BLANK_IS_DEFAULT: Final = ("page_size", "requests_per_minute")
+_BLANK_IS_DEFAULT: Final = ("page_size", "requests_per_minute", "changes_per_sync")
 
 
 def read_settings(

@@ -283,7 +283,8 @@ def load_requests(
     One probe of the attribute keys (a 404 on release 2; on later releases its answer is reused
     for attribute classes and people), one request per unpaged endpoint the release offers,
     and `response_pages` pages of responses. The community edition refuses the probe, and the
-    run spares the contacts requests.
+    run spares the contacts requests. The change feed's probe, and on a server that has the feed
+    (release 4 and 5) its newest `updatedAt`: a first load or a full refresh reads no feed.
     """
     paths = [
         settings.CONTACT_ATTRIBUTE_KEYS_PATH,
@@ -300,4 +301,5 @@ def load_requests(
         paths += [settings.CONTACTS_PATH, settings.CONTACT_ATTRIBUTES_PATH]
     counts = {prefix + path: 1 for path in paths}
     counts[prefix + settings.RESPONSES_PATH] = response_pages
+    counts[prefix + settings.V2_RESPONSES_PATH] = 1 if dataset.release < 4 else 2
     return counts

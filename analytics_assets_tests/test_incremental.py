@@ -11,7 +11,7 @@ from analytics_assets.component.resources import WarehouseResource
 from analytics_assets.formbricks import settings
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.warehouse import changes
-from analytics_assets_tests.conftest import RunIngestion, query, table_ids
+from analytics_assets_tests.conftest import MakeResources, RunIngestion, query, table_ids
 
 RESPONSES_PATH = settings.RESPONSES_PATH
 RESPONSES_KEY = AssetKey(["analytics_api", "responses"])
@@ -131,10 +131,12 @@ def test_cursor_survives_a_wiped_working_folder(
 def test_full_refresh_heals_an_edit_to_the_oldest_response(
     sample_api: SampleApiServer,
     sample_dataset: SampleDataset,
-    resources: dict,
+    make_resources: MakeResources,
     duckdb_path: Path,
     run_ingestion: RunIngestion,
 ) -> None:
+    # Without the change feed (a server before Formbricks 4.2, or `off`), a sync misses it.
+    resources = make_resources(sample_api, duckdb_path.parent, change_feed="off")
     assert run_ingestion(resources, job="analytics_api_sync").success
     oldest = sample_dataset.rows("responses")[-1]
     sample_dataset.edit_response(oldest["id"], finished=not oldest["finished"])

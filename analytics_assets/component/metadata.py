@@ -27,6 +27,14 @@ ROWS_DELETED = "rows_deleted"
 COMPLETE_READ = "complete_read"
 DELETIONS_WITHHELD = "deletions_withheld"
 DELETIONS_WITHHELD_REASON = "deletions_withheld_reason"
+# The change feed on responses: whether the server has one (and why not), the edited old
+# responses it merged, those left for the next sync, and the mark the next sync starts from.
+CHANGE_FEED = "change_feed"
+CHANGE_FEED_REASON = "change_feed_reason"
+CHANGES_APPLIED = "changes_applied"
+CHANGES_PENDING = "changes_pending"
+CHANGE_FEED_MARK = "change_feed_mark"
+CHANGE_FEED_REQUESTS = "change_feed_requests"
 # An endpoint this server or key does not offer.
 AVAILABLE = "available"
 UNAVAILABLE_REASON = "unavailable_reason"

@@ -126,15 +126,35 @@ RESPONSES_CURSOR_FIELD: Final = "createdAt"
 RESPONSES_INITIAL_CURSOR: Final = "1970-01-01T00:00:00.000Z"
 DEFAULT_RESPONSES_LOOKBACK_HOURS: Final = 24.0
 
+# The change feed (`feed.py`): v2 lists responses by `updatedAt` since Formbricks 4.2.0, so a
+# sync also applies edits to responses older than its window. `auto` uses it where the server
+# has it; `off` syncs as before it (edits to old responses wait for the full refresh).
+ENV_API_CHANGE_FEED: Final = "ANALYTICS_API_CHANGE_FEED"
+CHANGE_FEED_AUTO: Final = "auto"
+CHANGE_FEED_OFF: Final = "off"
+CHANGE_FEED_SETTINGS: Final = (CHANGE_FEED_AUTO, CHANGE_FEED_OFF)
+V2_RESPONSES_PATH: Final = "/v2/management/responses"
+# v2's largest page: a `limit` above it is a 422, not clamped.
+V2_PAGE_SIZE: Final = 250
+# Edited old responses one sync reads by id (one v1 request each). 50 requests are half a
+# minute of the API's 100 a minute, with the sync's own few pages: the rest wait a sync.
+ENV_API_CHANGES_PER_SYNC: Final = "ANALYTICS_API_CHANGES_PER_SYNC"
+DEFAULT_CHANGES_PER_SYNC: Final = 50
+# The feed is read from its mark minus this margin: an edit whose transaction committed after
+# a later one (its `updatedAt` is earlier) is still seen.
+DEFAULT_CHANGE_FEED_MARGIN_MINUTES: Final = 10.0
+# Where the mark lives in the responses resource's dlt state (in the destination).
+CHANGE_FEED_STATE_KEY: Final = "change_feed"
+
 # Retry policy: 429 and the gateway-style 5xx are transient; every other 4xx is
 # a permanent answer about the request and is not retried.
 RETRY_STATUS_CODES: Final = (429, 500, 502, 503, 504)
 DEFAULT_MAX_RETRIES: Final = 3  # 4 attempts in all
 DEFAULT_BACKOFF_FACTOR: Final = 2.0  # waits 2 s, 4 s, 8 s unless Retry-After says otherwise
 DEFAULT_MAX_RETRY_DELAY_SECONDS: Final = 60.0
-# The API's rate-limit window. Its 429s carry no Retry-After, and a budget spent by another
-# client of the same key frees up only when the window has passed, so a 429 without Retry-After
-# waits this long (the session supplies it as the Retry-After dlt's retrying client honours).
+# The API's rate-limit window. Its limiter counts fixed windows aligned to the clock and its 429s
+# carry no Retry-After, so a 429 without one waits for the next window to begin, plus a margin
+# (the session supplies it as the Retry-After dlt's retrying client honours; `client.py`).
 DEFAULT_RATE_LIMIT_WINDOW_SECONDS: Final = 60.0
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
 

@@ -5,8 +5,9 @@ they are built from one with a placeholder key (building it makes no request). T
 and pipeline are built from the instance's resources inside the run and handed to dagster-dlt,
 with the same source and resource names, so the asset keys match.
 
-A run is four named steps (`steps.py`, `report.py`): detect the API's generation, load,
-reconcile deletions, report. An endpoint the server or key does not offer (the community
+A run is five named steps (`steps.py`, `feed.py`, `report.py`): detect the API's generation
+(and whether it has a change feed), load, apply the edits the change feed lists, reconcile
+deletions, report. An endpoint the server or key does not offer (the community
 edition's contacts, say) is materialized with no rows, `available: false` and the server's
 reason, and a warning in the run log.
 
@@ -28,6 +29,7 @@ from dagster import (
 from dagster_dlt import build_dlt_asset_specs
 
 from analytics_assets.component.ingestion.config import IngestionConfig
+from analytics_assets.component.ingestion.feed import apply_feed, prepare_feed
 from analytics_assets.component.ingestion.report import report
 from analytics_assets.component.ingestion.run import IngestionRun
 from analytics_assets.component.ingestion.steps import (
@@ -83,13 +85,14 @@ def build_ingestion_assets(
             run = IngestionRun.start(context, config, names)
             with run.connection() as client:
                 detect(run, client)
-                outcome = load(run, translator)
+                feed = prepare_feed(run, client)
+                outcome = load(run, translator, then=lambda: apply_feed(run, client, feed))
                 deletions = reconcile_deletions(run, client, outcome)
         except EXPECTED_ERRORS as error:
             # Raised here, at the top, so the failure's own stack is Dagster's frames and this
             # one; the cause, with what to do, is what the terminal and the UI show last.
             failure, cause = expected_failure(error)
             raise failure from cause
-        yield from report(run, outcome, deletions)
+        yield from report(run, outcome, deletions, feed)
 
     return ingestion

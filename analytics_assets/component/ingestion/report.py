@@ -10,11 +10,18 @@ from typing import Any
 
 from dagster import MaterializeResult, MetadataValue
 
+from analytics_assets.component.ingestion.feed import AVAILABLE, FeedOutcome
 from analytics_assets.component.ingestion.run import IngestionRun
 from analytics_assets.component.ingestion.steps import LoadOutcome
 from analytics_assets.component.ingestion.translator import with_column_descriptions
 from analytics_assets.component.metadata import (
-    AVAILABLE,
+    AVAILABLE as ENDPOINT_AVAILABLE,
+    CHANGE_FEED,
+    CHANGE_FEED_MARK,
+    CHANGE_FEED_REASON,
+    CHANGE_FEED_REQUESTS,
+    CHANGES_APPLIED,
+    CHANGES_PENDING,
     COMPLETE_READ,
     DELETIONS_WITHHELD,
     DELETIONS_WITHHELD_REASON,
@@ -78,7 +85,7 @@ def _generation_metadata(run: IngestionRun, table: str) -> dict[str, Any]:
             f"pinned ({settings.ENV_API_GENERATION})" if ledger.pinned else "detected"
         ),
         "endpoint": MetadataValue.text(settings.endpoint_paths(ledger.generation)[table]),
-        AVAILABLE: MetadataValue.bool(refusal is None),
+        ENDPOINT_AVAILABLE: MetadataValue.bool(refusal is None),
     }
     if refusal is not None:
         metadata[UNAVAILABLE_REASON] = MetadataValue.text(
@@ -107,6 +114,23 @@ def _responses_metadata(run: IngestionRun) -> dict[str, Any]:
     }
     if not run.config.full_refresh:
         metadata["lookback_hours"] = MetadataValue.float(run.api.responses_lookback_hours)
+    return metadata
+
+
+def _feed_metadata(feed: FeedOutcome | None) -> dict[str, Any]:
+    """What the change feed did: whether there is one and why not, what it merged and left."""
+    if feed is None:
+        return {}
+    metadata: dict[str, Any] = {CHANGE_FEED: MetadataValue.text(feed.status)}
+    if feed.reason:
+        metadata[CHANGE_FEED_REASON] = MetadataValue.text(feed.reason)
+    if feed.status == AVAILABLE:
+        metadata[CHANGES_APPLIED] = MetadataValue.int(feed.applied)
+        metadata[CHANGES_PENDING] = MetadataValue.int(feed.pending)
+        metadata[CHANGE_FEED_MARK] = MetadataValue.text(feed.mark or "")
+        metadata[CHANGE_FEED_REQUESTS] = MetadataValue.json(
+            {"v2": feed.v2_requests, "by_id": feed.by_id_requests}
+        )
     return metadata
 
 
@@ -150,7 +174,10 @@ def warn_refused(run: IngestionRun, refusals: dict[str, Refusal]) -> None:
 
 
 def report(
-    run: IngestionRun, outcome: LoadOutcome, deletions: dict[str, TableDeletions]
+    run: IngestionRun,
+    outcome: LoadOutcome,
+    deletions: dict[str, TableDeletions],
+    feed: FeedOutcome | None = None,
 ) -> Iterator[MaterializeResult]:
     """One materialization per loaded table: dagster-dlt's metadata plus the project's."""
     warn_refused(run, run.ledger.refused_resources())
@@ -165,6 +192,7 @@ def report(
         }
         if table == settings.PAGED_RESOURCE:
             metadata.update(_responses_metadata(run))
+            metadata.update(_feed_metadata(feed))
         if table == "identified_peoples":
             metadata.update(_legacy_people_metadata(run, outcome))
         yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)

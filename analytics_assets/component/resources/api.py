@@ -81,8 +81,8 @@ class AnalyticsApiResource(ConfigurableResource):
         default=settings.DEFAULT_MAX_RETRY_DELAY_SECONDS,
         description=(
             "Longest single wait between attempts, `Retry-After` included; never less than the "
-            "API's window (`request_budget_period_seconds`), which a 429 without Retry-After "
-            "waits."
+            "API's window (`request_budget_period_seconds`) plus its margin, the longest wait "
+            "of a 429 without Retry-After for the next window."
         ),
     )
     request_timeout_seconds: float = Field(
@@ -109,8 +109,8 @@ class AnalyticsApiResource(ConfigurableResource):
         default=settings.DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
         description=(
             "The API's rate-limit window, in seconds; the budget holds each token 2% (at least "
-            "0.25 s) longer, for requests delayed on their way, and a 429 without Retry-After "
-            "waits this long before its retry."
+            "0.25 s) longer, for requests delayed on their way; a 429 without Retry-After is "
+            "retried when the next window of the clock begins (plus 1 to 2 s)."
         ),
     )
     api_generation: str | None = Field(
@@ -120,6 +120,28 @@ class AnalyticsApiResource(ConfigurableResource):
             "every run with one request), `legacy` (Formbricks 1.x-2.7: people and attribute "
             "classes) or `current` (3.0 and later: contacts). Unset means "
             f"`${settings.ENV_API_GENERATION}`, else `auto`."
+        ),
+    )
+    change_feed: str | None = Field(
+        default=None,
+        description=(
+            "`auto`: each sync also applies edits to responses older than its window, from the "
+            "v2 API's `updatedAt` filter (Formbricks 4.2.0 and later), where the server has it. "
+            f"`off`: it does not. Unset means `${settings.ENV_API_CHANGE_FEED}`, else `auto`."
+        ),
+    )
+    changes_per_sync: int | None = Field(
+        default=None,
+        description=(
+            "Edited old responses one sync reads by id (a request each); the rest wait for the "
+            f"next sync. Unset means `${settings.ENV_API_CHANGES_PER_SYNC}`, else "
+            f"{settings.DEFAULT_CHANGES_PER_SYNC}."
+        ),
+    )
+    change_feed_margin_minutes: float = Field(
+        default=settings.DEFAULT_CHANGE_FEED_MARGIN_MINUTES,
+        description=(
+            "How far before its mark the change feed is read again, for edits committed late."
         ),
     )
     request_budget_path: str | None = Field(
@@ -158,6 +180,18 @@ class AnalyticsApiResource(ConfigurableResource):
         if self.api_generation is None:
             return read_settings().api_generation
         return parse_generation_setting(self.api_generation)
+
+    def resolved_change_feed(self) -> str:
+        """`auto` or `off`: the field, else `ANALYTICS_API_CHANGE_FEED`, else auto."""
+        if self.change_feed is None:
+            return read_settings().change_feed
+        return read_settings({settings.ENV_API_CHANGE_FEED: self.change_feed}).change_feed
+
+    def resolved_changes_per_sync(self) -> int:
+        """Edited old responses per sync: the field, else the variable, else the default."""
+        if self.changes_per_sync is None:
+            return read_settings().changes_per_sync
+        return _at_least(self.changes_per_sync, "analytics_api.changes_per_sync", 1)
 
     def validated_api_key(self) -> str:
         """The API key, or a configuration error naming the setting (never the value)."""
