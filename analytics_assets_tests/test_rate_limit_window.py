@@ -25,7 +25,14 @@ from analytics_assets.formbricks import build_source, client, settings
 from analytics_assets.formbricks.ledger import RunLedger
 from analytics_assets.sample_api import SampleApiServer, SampleDataset
 from analytics_assets.sample_api.server import RequestRecord
-from analytics_assets_tests.conftest import FIXED_NOW, TEST_API_KEY, api_ids, table_ids
+from analytics_assets_tests.conftest import (
+    FIXED_NOW,
+    TEST_API_KEY,
+    MakeResources,
+    RunIngestion,
+    api_ids,
+    table_ids,
+)
 
 WINDOW_SECONDS = 4.0
 STORM_SECONDS = 0.75 * WINDOW_SECONDS
@@ -196,3 +203,57 @@ def test_the_retry_of_a_429_arrives_at_the_next_window_boundary(
     # The adapter used to wait a whole window from the 429: its retry arrived at second 0.5
     # or 3 of the next window, which this refuses.
     _assert_each_retry_lands_just_after_the_next_boundary(requests, clock.at)
+
+
+def test_a_run_without_the_budget_survives_the_apps_own_limit_on_webhooks(
+    make_resources: MakeResources, run_ingestion: RunIngestion, tmp_path: Path
+) -> None:
+    """`GET /v1/webhooks` is limited by Formbricks itself, even self-hosted without a proxy, so
+    a run with the request budget off still meets a 429 there, and must ride it out."""
+    import requests as http
+
+    window = 6.0
+    dataset = SampleDataset.generate(seed=9, responses=120, now=FIXED_NOW)
+    refused: list[float] = []
+
+    def server_clock() -> float:
+        # The server's windows move on only past a 429: the other client's request and the
+        # loader's fall in one window, the retry in the next, however busy the machine.
+        return 1_000_000 * window + window * len(refused)
+
+    with SampleApiServer(
+        dataset=dataset,
+        api_key=TEST_API_KEY,
+        app_rate_limit_per_minute=1,
+        rate_limit_window_seconds=window,
+        clock=server_clock,
+    ) as server:
+        webhooks = server.base_url + settings.LEGACY_ENDPOINT_PATHS["webhooks"]
+        arrivals: list[str] = []
+        spent: list[int] = []
+
+        def spend_the_window(path: str, query: dict[str, str]) -> None:
+            if not path.endswith("/v1/webhooks"):
+                return
+            arrivals.append(path)
+            if len(arrivals) == 1:
+                # As the loader's request arrives, another client of the key takes the window's
+                # one webhooks request (answered by another server thread: arrival 2).
+                spent.append(http.get(webhooks, headers={"x-api-key": TEST_API_KEY}).status_code)
+            elif len(arrivals) == 3:
+                refused.append(time.time())  # the loader's retry: the next window
+
+        server.on_request(spend_the_window)
+        resources = make_resources(
+            server, tmp_path, requests_per_minute=0, request_budget_period_seconds=window
+        )
+        result = run_ingestion(resources)
+        statuses = [r.status for r in server.requests if r.path.endswith("/v1/webhooks")]
+
+    assert result.success
+    assert spent == [200]
+    # The other client's request, the loader's 429, then its retry, in the next window.
+    assert statuses == [200, 429, 200]
+    assert table_ids(tmp_path / "warehouse.duckdb", "webhooks") == sorted(
+        r["id"] for r in dataset.rows("webhooks")
+    )
