@@ -192,7 +192,7 @@ def test_three_hundred_edits_sharing_one_instant_all_arrive_through_shuffled_pag
     [
         (2, {}, {}, "unavailable", "no v2 API"),
         (4, {"v2_date_filter": False}, {}, "unavailable", "ignores filterDateField"),
-        (5, {}, {"change_feed": "off"}, "off", "ANALYTICS_API_CHANGE_FEED=off"),
+        (5, {}, {"change_feed": "off"}, "off", "analytics_api.change_feed is off"),
     ],
     ids=["release 2", "release 4 before the date filter", "off"],
 )
@@ -236,3 +236,38 @@ def test_without_a_feed_a_sync_works_as_before_and_says_why(
     assert [i for i in api if table[i] != api[i]] == sorted(old)
     v2 = [r for r in server.requests if r.path == V2_PATH]
     assert len(v2) == (0 if status == "off" else 1)
+
+
+def test_a_failing_feed_warns_keeps_its_mark_and_the_next_sync_applies_the_edits(
+    feed_api: SampleApiServer,
+    feed_dataset: SampleDataset,
+    make_resources: MakeResources,
+    run_ingestion: RunIngestion,
+    tmp_path: Path,
+) -> None:
+    resources = make_resources(feed_api, tmp_path, requests_per_minute=0)
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    assert run_ingestion(resources, job="analytics_api_sync").success
+    old = feed_dataset.old_response_ids(4, older_than=timedelta(days=3), rng=random.Random(6))
+    feed_dataset.finish_and_change_answers(old)
+    # The feed's own pages (ascending) fail past the retries; the probe and the rest answer.
+    feed_api.queue_fault(settings.V2_RESPONSES_PATH, 500, times=-1, query={"order": "asc"})
+
+    with DagsterInstance.ephemeral() as instance:
+        failed = run_ingestion(resources, job="analytics_api_sync", instance=instance)
+        warnings = [
+            entry.user_message
+            for entry in instance.all_logs(failed.run_id)
+            if entry.level >= 30 and "change feed failed" in entry.user_message
+        ]
+
+    assert failed.success
+    assert len(warnings) == 1 and "HTTP 500" in warnings[0]
+    assert _metadata(failed)["change_feed"] == "failed"
+    assert _table_state(duckdb_path) != _api_state(feed_dataset)
+
+    feed_api.clear_faults()
+    healed = run_ingestion(resources, job="analytics_api_sync")
+    assert healed.success
+    assert _metadata(healed)["changes_applied"] == 4
+    assert _table_state(duckdb_path) == _api_state(feed_dataset)

@@ -38,10 +38,9 @@ GROUP_READS = 8
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One response the feed listed: its id and its two instants."""
+    """One response the feed listed: its id and when it last changed."""
 
     id: str
-    created_at: datetime
     updated_at: datetime
 
 
@@ -60,14 +59,23 @@ class FeedRead:
     Attributes:
         entries: The responses listed, by id.
         pages: Requests made (pages and tie-group pages).
-        complete: False when an over-full tie group could not be read whole; `stopped_at` is
-            its instant, and nothing from it onwards is in `entries`.
+        complete: False when the read stopped before the feed's end: asked to (`enough`), or
+            at an over-full tie group that never added up (`stalled`). `stopped_at` is where,
+            and nothing from that instant onwards is in `entries`.
+        stalled: The read stopped at a tie group it could not read whole.
     """
 
     entries: dict[str, FeedEntry] = field(default_factory=dict)
     pages: int = 0
     complete: bool = True
+    stalled: bool = False
     stopped_at: datetime | None = None
+
+    def stop_at(self, instant: datetime, *, stalled: bool = False) -> "FeedRead":
+        """End the read before `instant`: what was listed from it onwards may be partial."""
+        self.complete, self.stalled, self.stopped_at = False, stalled, instant
+        self.entries = {k: e for k, e in self.entries.items() if e.updated_at < instant}
+        return self
 
 
 def parse_instant(value: Any) -> datetime:
@@ -127,15 +135,11 @@ def _page(client: RESTClient, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _entry(record: dict[str, Any]) -> FeedEntry:
     try:
-        return FeedEntry(
-            str(record["id"]),
-            parse_instant(record["createdAt"]),
-            parse_instant(record["updatedAt"]),
-        )
+        return FeedEntry(str(record["id"]), parse_instant(record["updatedAt"]))
     except (KeyError, TypeError, ValueError):
         raise AnalyticsApiError(
             f"GET {settings.V2_RESPONSES_PATH} (the change feed): a record without a readable "
-            "`id`, `createdAt` or `updatedAt`"
+            "`id` or `updatedAt`"
         ) from None
 
 
@@ -172,28 +176,34 @@ def read_feed(
     since: datetime,
     *,
     limit: int = settings.V2_PAGE_SIZE,
-    on_page: Callable[[FeedRead], None] | None = None,
+    enough: Callable[[list[FeedEntry]], bool] | None = None,
 ) -> FeedRead:
-    """Every response whose `updatedAt` is at or after `since`, oldest change first."""
+    """Every response whose `updatedAt` is at or after `since`, oldest change first.
+
+    Args:
+        client: The API client.
+        since: The first instant to list.
+        limit: Page size (v2's cap is 250).
+        enough: Told each full page's entries; True stops the read before that page's last
+            instant (a sync that found more than it may apply need not list the rest).
+    """
     read, cursor = FeedRead(), since
     while True:
         params = {"sortBy": "updatedAt", "order": "asc", "limit": limit}
         page = list(map(_entry, _page(client, {**params, "startDate": format_instant(cursor)})))
         read.pages += 1
         read.entries.update((entry.id, entry) for entry in page)
-        if on_page is not None:
-            on_page(read)
         if len(page) < limit:
             return read
         last = max(entry.updated_at for entry in page)
         if last > cursor:
+            if enough is not None and enough(page):
+                return read.stop_at(last)
             cursor = last
             continue
         # A full page of one instant: that instant's group is larger than a page.
         if not _read_group(client, cursor, read, limit):
-            read.complete, read.stopped_at = False, cursor
-            read.entries = {k: e for k, e in read.entries.items() if e.updated_at < cursor}
-            return read
+            return read.stop_at(cursor, stalled=True)
         cursor += timedelta(milliseconds=1)
 
 

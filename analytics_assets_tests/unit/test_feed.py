@@ -142,3 +142,13 @@ def test_a_short_page_ends_the_read_with_no_request_for_an_empty_one() -> None:
     read = read_feed(server, BASE, limit=250)  # type: ignore[arg-type]
     assert len(read.entries) == 30 and read.pages == 1 == len(server.requests)
     assert server.requests[0]["sortBy"] == "updatedAt" and server.requests[0]["order"] == "asc"
+
+
+def test_a_read_told_it_has_enough_stops_before_its_last_instant() -> None:
+    records = [_record(n, BASE, BASE + timedelta(seconds=n)) for n in range(600)]
+    server = FakeV2(records)
+    read = read_feed(server, BASE, limit=250, enough=lambda page: True)  # type: ignore[arg-type]
+
+    assert not read.complete and not read.stalled and read.pages == 1
+    assert read.stopped_at == BASE + timedelta(seconds=249)
+    assert sorted(read.entries) == sorted(r["id"] for r in records[:249])

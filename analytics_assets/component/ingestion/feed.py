@@ -18,10 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
+from requests import RequestException
 
 from analytics_assets.component.ingestion.run import IngestionRun
 from analytics_assets.formbricks import settings
-from analytics_assets.formbricks.errors import AnalyticsApiError, AnalyticsLoadError
+from analytics_assets.formbricks.errors import AnalyticsApiError
 from analytics_assets.formbricks.feed import (
     FeedEntry,
     FeedRead,
@@ -35,7 +36,9 @@ from analytics_assets.formbricks.feed import (
 from analytics_assets.formbricks.feed_load import edited_responses_source, feed_mark
 from analytics_assets.warehouse.versions import held_updated_at
 
-AVAILABLE, UNAVAILABLE, OFF = "available", "unavailable", "off"
+AVAILABLE, UNAVAILABLE, OFF, FAILED = "available", "unavailable", "off", "failed"
+# What the feed's requests may raise once the retries are spent: the feed then fails alone.
+FEED_ERRORS = (AnalyticsApiError, RequestException)
 
 
 @dataclass
@@ -43,7 +46,7 @@ class FeedOutcome:
     """What the change feed did in one run, for the responses' materialization.
 
     Attributes:
-        status: `available`, `unavailable` or `off`.
+        status: `available`, `unavailable`, `off`, or `failed` (this run; the sync loaded).
         reason: Why there is no feed, or what the feed did.
         high_water: The latest `updatedAt` the server held before the load.
         applied: Edited old responses merged by this run.
@@ -67,61 +70,88 @@ class FeedOutcome:
     load_ids: list[str] = field(default_factory=list)
 
 
+def _setting(run: IngestionRun) -> str:
+    """The change-feed setting in effect, as the user wrote it (field or variable)."""
+    if run.api.change_feed is not None:
+        return f"{run.names.api_resource}.change_feed"
+    return settings.ENV_API_CHANGE_FEED
+
+
+def _failed(run: IngestionRun, outcome: FeedOutcome, error: Exception) -> FeedOutcome:
+    """The feed failed: the sync's own load stands, the mark stays, the next sync retries."""
+    outcome.status, outcome.reason = FAILED, f"{error}"
+    outcome.applied = outcome.pending = 0
+    run.context.log.warning(
+        f"responses: the change feed failed ({error}). The sync's own rows were loaded and the "
+        "feed's mark did not move, so the next sync reads the same edits again; if this "
+        f"keeps happening, set {_setting(run)} to off to sync without it."
+    )
+    return outcome
+
+
 def prepare_feed(run: IngestionRun, client: RESTClient) -> FeedOutcome | None:
     """Whether this run uses the feed; None when it does not load responses."""
     if settings.PAGED_RESOURCE not in run.tables:
         return None
     if run.api.resolved_change_feed() == settings.CHANGE_FEED_OFF:
-        return FeedOutcome(OFF, f"{settings.ENV_API_CHANGE_FEED}=off")
+        return FeedOutcome(OFF, f"{_setting(run)} is off")
+    outcome = FeedOutcome(AVAILABLE)
     try:
         availability = probe_feed(client)
+        outcome.v2_requests = 1
         if not availability.available:
             run.context.log.info(
                 f"responses: no change feed ({availability.reason}); edits to responses older "
                 "than the sync's window arrive with the full refresh."
             )
             return FeedOutcome(UNAVAILABLE, availability.reason, v2_requests=1)
-        return FeedOutcome(AVAILABLE, high_water=newest_update(client), v2_requests=2)
-    except AnalyticsApiError as error:
-        raise _feed_failure(error) from error
+        outcome.high_water = newest_update(client)
+        outcome.v2_requests = 2
+    except FEED_ERRORS as error:
+        return _failed(run, outcome, error)
+    return outcome
 
 
-def _feed_failure(error: Exception) -> AnalyticsLoadError:
-    return AnalyticsLoadError(
-        f"responses: the change feed failed: {error}. The feed's mark did not move, so the next "
-        "sync reads the same edits again; if it keeps failing, set "
-        f"{settings.ENV_API_CHANGE_FEED}=off to sync without it."
-    )
-
-
-def _stale(read: FeedRead, held: dict[str, datetime | None]) -> list[FeedEntry]:
+def _stale(entries: list[FeedEntry], held: dict[str, datetime | None]) -> list[FeedEntry]:
     """The listed responses the warehouse holds older than listed, or not at all, oldest first."""
 
     def behind(entry: FeedEntry) -> bool:
         mine = held.get(entry.id)
         return mine is None or mine < entry.updated_at
 
-    stale = [entry for entry in read.entries.values() if behind(entry)]
-    return sorted(stale, key=lambda entry: (entry.updated_at, entry.id))
+    return sorted(filter(behind, entries), key=lambda entry: (entry.updated_at, entry.id))
 
 
 def _next_mark(read: FeedRead, waiting: list[FeedEntry], old: datetime) -> datetime:
     """Where the next sync starts: the first response not applied, else all that was listed."""
     if waiting:
         return waiting[0].updated_at
-    if not read.complete and read.stopped_at is not None:
+    if read.stopped_at is not None:
         return read.stopped_at
     return max([old, *(entry.updated_at for entry in read.entries.values())])
+
+
+class _StaleCounter:
+    """Counts the stale responses of each page, so the read stops once it has more than a
+    sync applies: a backlog of 100,000 edits is listed a little at a time, not on every sync."""
+
+    def __init__(self, run: IngestionRun, cap: int) -> None:
+        self.run, self.cap, self.stale = run, cap, 0
+
+    def __call__(self, page: list[FeedEntry]) -> bool:
+        held = held_updated_at(self.run.pipeline, (entry.id for entry in page))
+        self.stale += len(_stale(page, held))
+        return self.stale > self.cap
 
 
 def _read_edits(
     run: IngestionRun, client: RESTClient, outcome: FeedOutcome, old: datetime
 ) -> list[dict[str, Any]]:
     margin = timedelta(minutes=run.api.change_feed_margin_minutes)
-    read = read_feed(client, old - margin)
-    outcome.v2_requests += read.pages
-    stale = _stale(read, held_updated_at(run.pipeline, read.entries))
     cap = run.api.resolved_changes_per_sync()
+    read = read_feed(client, old - margin, enough=_StaleCounter(run, cap))
+    outcome.v2_requests += read.pages
+    stale = _stale(list(read.entries.values()), held_updated_at(run.pipeline, read.entries))
     taken, waiting = stale[:cap], stale[cap:]
     records = []
     for entry in taken:
@@ -133,11 +163,12 @@ def _read_edits(
             records.append(record)
     outcome.applied, outcome.pending = len(records), len(waiting)
     outcome.mark = format_instant(_next_mark(read, waiting, old))
-    if not read.complete:
+    if read.stalled:
         outcome.reason = (
-            f"{format_instant(read.stopped_at or old)}: more responses share that updatedAt "
-            "than could be read whole; the next sync reads them again"
+            f"more responses share the updatedAt {outcome.mark} than could be read whole; the "
+            "next sync reads them again, and the full refresh loads them meanwhile"
         )
+        run.context.log.warning(f"responses: the change feed stopped: {outcome.reason}.")
     return records
 
 
@@ -153,21 +184,19 @@ def apply_feed(run: IngestionRun, client: RESTClient, outcome: FeedOutcome | Non
     try:
         if run.config.full_refresh or stored is None:
             # Everything up to now was just read whole (or the feed starts with this run).
-            started = outcome.high_water or datetime.now(UTC)
-            outcome.mark, records = format_instant(started), []
+            outcome.mark, records = format_instant(outcome.high_water or datetime.now(UTC)), []
         else:
             records = _read_edits(run, client, outcome, parse_instant(stored))
-    except AnalyticsApiError as error:
-        raise _feed_failure(error) from error
-    source = edited_responses_source(records, outcome.mark or stored or "", run.ledger)
-    info = run.pipeline.run(
-        source, loader_file_format=run.warehouse.resolved_loader_file_format()
-    )
-    info.raise_on_failed_jobs()
+    except FEED_ERRORS as error:
+        _failed(run, outcome, error)
+        return []
+    source = edited_responses_source(records, outcome.mark, run.ledger)
+    info = run.pipeline.run(source, loader_file_format=run.warehouse.resolved_loader_file_format())
     outcome.load_ids = list(info.loads_ids)
     run.context.log.info(
         f"responses: the change feed applied {outcome.applied} edited responses older than the "
-        f"sync's window, {outcome.pending} wait for the next sync ({outcome.v2_requests} v2 "
-        f"requests, {outcome.by_id_requests} read by id; mark {outcome.mark})."
+        f"sync's window, {outcome.pending} wait for the next sync, {outcome.gone} were deleted "
+        f"meanwhile ({outcome.v2_requests} v2 requests, {outcome.by_id_requests} read by id; "
+        f"mark {outcome.mark})."
     )
     return outcome.load_ids

@@ -197,7 +197,8 @@ def load(
         run: The run.
         translator: The assets' translator.
         then: A further load after this one (the change feed's), returning its load ids, so
-            that the figures of what changed count it too.
+            that the rows in the table and the new ones count it too (`rows_changed` counts
+            the window's edits; the feed's are `changes_applied`).
     """
     before = snapshot_before_load(run.pipeline, run.tables, run.windows)
     results = _run_dlt(run, translator)

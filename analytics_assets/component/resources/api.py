@@ -140,6 +140,7 @@ class AnalyticsApiResource(ConfigurableResource):
     )
     change_feed_margin_minutes: float = Field(
         default=settings.DEFAULT_CHANGE_FEED_MARGIN_MINUTES,
+        ge=0,
         description=(
             "How far before its mark the change feed is read again, for edits committed late."
         ),
@@ -185,7 +186,12 @@ class AnalyticsApiResource(ConfigurableResource):
         """`auto` or `off`: the field, else `ANALYTICS_API_CHANGE_FEED`, else auto."""
         if self.change_feed is None:
             return read_settings().change_feed
-        return read_settings({settings.ENV_API_CHANGE_FEED: self.change_feed}).change_feed
+        setting = self.change_feed.strip().lower()
+        if setting not in settings.CHANGE_FEED_SETTINGS:
+            raise AnalyticsConfigurationError(
+                f"analytics_api.change_feed={self.change_feed!r} must be `auto` or `off`."
+            )
+        return setting
 
     def resolved_changes_per_sync(self) -> int:
         """Edited old responses per sync: the field, else the variable, else the default."""
