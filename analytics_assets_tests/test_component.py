@@ -174,4 +174,5 @@ def test_two_instances_sync_side_by_side_into_their_own_datasets(
             assert found == expected, (folder, table)
         # Each pipeline keeps its state in its own dataset.
         [(loads,)] = query(path, f"SELECT count(*) FROM {dataset}._dlt_loads WHERE status = 0")
-        assert loads == 1
+        # The load, and on a server with the change feed (release 5) the feed's first mark.
+        assert loads == (2 if INSTANCES[folder][2] >= 4 else 1)

@@ -263,16 +263,6 @@ def _orphans(warehouse: WarehouseResource) -> dict[str, int]:
     return orphans(lambda sql: _rows(warehouse, sql), NESTED)
 
 
-# Known bug, left open: on PostgreSQL, dlt cannot build the hard-delete merge of a survey's
-# tombstone once surveys carry `blocks` (Formbricks 4.3+, and the sample's release 5): the load
-# package's schema lists the nested tables with no columns, so "No `root_key` column in table
-# `surveys__questions`". DuckDB is not affected. Strict: the test says so when it is fixed.
-SURVEY_TOMBSTONE_BUG = pytest.mark.xfail(
-    strict=True, reason="dlt's hard-delete merge of survey tombstones on PostgreSQL (blocks)"
-)
-
-
-@SURVEY_TOMBSTONE_BUG
 def test_deletions_of_every_endpoint_reach_postgres(
     postgres_warehouse: WarehouseResource, make_resources: MakeResources
 ) -> None:
@@ -309,9 +299,7 @@ def test_deletions_of_every_endpoint_reach_postgres(
     assert _orphans(postgres_warehouse) == dict.fromkeys(NESTED, 0)
 
 
-@pytest.mark.parametrize(
-    "mode", [pytest.param("delete", marks=SURVEY_TOMBSTONE_BUG), "flag"]
-)
+@pytest.mark.parametrize("mode", ["delete", "flag"])
 def test_analytics_after_deletions_match_the_hand_computation_on_postgres(
     postgres_dsn: str,
     tmp_path: Path,

@@ -6,8 +6,8 @@ and pipeline are built from the instance's resources inside the run and handed t
 with the same source and resource names, so the asset keys match.
 
 A run is five named steps (`steps.py`, `feed.py`, `report.py`): detect the API's generation
-(and whether it has a change feed), load, apply the edits the change feed lists, reconcile
-deletions, report. An endpoint the server or key does not offer (the community
+(and whether it has a change feed), load, reconcile deletions, apply the edits the change feed
+lists, report. An endpoint the server or key does not offer (the community
 edition's contacts, say) is materialized with no rows, `available: false` and the server's
 reason, and a warning in the run log.
 
@@ -42,6 +42,7 @@ from analytics_assets.component.ingestion.steps import (
 from analytics_assets.component.ingestion.translator import AnalyticsApiTranslator
 from analytics_assets.component.names import LoaderNames
 from analytics_assets.formbricks import build_source
+from analytics_assets.warehouse.nested_rows import delete_replaced_nested_rows
 
 __all__ = ["IngestionConfig", "build_ingestion_assets"]
 
@@ -86,8 +87,12 @@ def build_ingestion_assets(
             with run.connection() as client:
                 detect(run, client)
                 feed = prepare_feed(run, client)
-                outcome = load(run, translator, then=lambda: apply_feed(run, client, feed))
+                outcome = load(run, translator)
                 deletions = reconcile_deletions(run, client, outcome)
+                # Last: a load of the edited responses before the tombstones' would leave dlt's
+                # working schema unable to merge them ("No `root_key` column", on PostgreSQL).
+                if apply_feed(run, client, feed):
+                    delete_replaced_nested_rows(run.pipeline)
         except EXPECTED_ERRORS as error:
             # Raised here, at the top, so the failure's own stack is Dagster's frames and this
             # one; the cause, with what to do, is what the terminal and the UI show last.

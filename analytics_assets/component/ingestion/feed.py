@@ -190,6 +190,8 @@ def apply_feed(run: IngestionRun, client: RESTClient, outcome: FeedOutcome | Non
     except FEED_ERRORS as error:
         _failed(run, outcome, error)
         return []
+    if not records and outcome.mark == stored:
+        return []  # nothing to merge and the mark stays: no load
     source = edited_responses_source(records, outcome.mark, run.ledger)
     info = run.pipeline.run(source, loader_file_format=run.warehouse.resolved_loader_file_format())
     outcome.load_ids = list(info.loads_ids)

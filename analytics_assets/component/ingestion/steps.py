@@ -15,7 +15,6 @@ An expected failure (`EXPECTED_ERRORS`: a setting to fix, or an answer of the AP
 `expected_failure`; anything else is raised as it is, with its traceback.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -186,32 +185,16 @@ def _fail_on_what_the_ledger_saw(run: IngestionRun) -> None:
         )
 
 
-def load(
-    run: IngestionRun,
-    translator: AnalyticsApiTranslator,
-    then: Callable[[], list[str]] | None = None,
-) -> LoadOutcome:
-    """Run the dlt source of the selected endpoints into the warehouse.
-
-    Args:
-        run: The run.
-        translator: The assets' translator.
-        then: A further load after this one (the change feed's), returning its load ids, so
-            that the rows in the table and the new ones count it too (`rows_changed` counts
-            the window's edits; the feed's are `changes_applied`).
-    """
+def load(run: IngestionRun, translator: AnalyticsApiTranslator) -> LoadOutcome:
+    """Run the dlt source of the selected endpoints into the warehouse."""
     before = snapshot_before_load(run.pipeline, run.tables, run.windows)
     results = _run_dlt(run, translator)
     _fail_on_what_the_ledger_saw(run)
     trace = run.pipeline.last_trace
-    load_ids = list(trace.last_load_info.loads_ids)
-    rows_normalized = dict(trace.last_normalize_info.row_counts)
-    if then is not None:
-        load_ids += then()
     return LoadOutcome(
         results=results,
-        changes=changes_after_load(run.pipeline, before, load_ids),
-        rows_normalized=rows_normalized,
+        changes=changes_after_load(run.pipeline, before, trace.last_load_info.loads_ids),
+        rows_normalized=trace.last_normalize_info.row_counts,
         held_before={table: set(versions.updated_at) for table, versions in before.items()},
     )
 
