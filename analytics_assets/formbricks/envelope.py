@@ -15,6 +15,22 @@ from analytics_assets.formbricks import settings
 from analytics_assets.formbricks.errors import AnalyticsApiError
 
 
+def data_list(response: Response, label: str) -> list[Any]:
+    """The `data` list of a 200 envelope, or an error naming the request (`label`).
+
+    For the project's own requests outside dlt (the sensor's, the change feed's).
+    """
+    if response.status_code != 200:
+        raise AnalyticsApiError(f"{label}: HTTP {response.status_code}")
+    try:
+        records = response.json()[settings.DATA_SELECTOR]
+    except (ValueError, KeyError, TypeError):
+        raise AnalyticsApiError(f'{label}: the body is not a {{"data": [...]}} envelope') from None
+    if not isinstance(records, list):
+        raise AnalyticsApiError(f"{label}: `data` is not a list")
+    return records
+
+
 def check_envelope(response: Response, *args: Any, **kwargs: Any) -> Response:
     """Fail on a body that is not `{"data": [records with id]}`, naming the endpoint.
 

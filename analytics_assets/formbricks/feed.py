@@ -28,6 +28,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
 from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.envelope import data_list
 from analytics_assets.formbricks.errors import AnalyticsApiError
 
 # A `filterDateField` value no server accepts: the probe asks whether the server checks it.
@@ -120,17 +121,7 @@ def probe_feed(client: RESTClient) -> FeedAvailability:
 def _page(client: RESTClient, params: dict[str, Any]) -> list[dict[str, Any]]:
     path = settings.V2_RESPONSES_PATH
     response = client.get(path, params={"filterDateField": "updatedAt", **params})
-    if response.status_code != 200:
-        raise AnalyticsApiError(f"GET {path} (the change feed): HTTP {response.status_code}")
-    try:
-        records = response.json()[settings.DATA_SELECTOR]
-    except (ValueError, KeyError, TypeError):
-        raise AnalyticsApiError(
-            f'GET {path} (the change feed): the body is not a {{"data": [...]}} envelope'
-        ) from None
-    if not isinstance(records, list):
-        raise AnalyticsApiError(f"GET {path} (the change feed): `data` is not a list")
-    return records
+    return data_list(response, f"GET {path} (the change feed)")
 
 
 def _entry(record: dict[str, Any]) -> FeedEntry:

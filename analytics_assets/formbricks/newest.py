@@ -6,22 +6,8 @@ import requests
 from requests import Session
 
 from analytics_assets.formbricks import settings
+from analytics_assets.formbricks.envelope import data_list
 from analytics_assets.formbricks.errors import AnalyticsApiError
-
-
-def _records(response: requests.Response, path: str) -> list[Any]:
-    """The `data` list of an envelope, or an error naming the endpoint and the problem."""
-    if response.status_code != 200:
-        raise AnalyticsApiError(f"GET {path}: HTTP {response.status_code}")
-    try:
-        records = response.json()[settings.DATA_SELECTOR]
-    except (ValueError, KeyError, TypeError):
-        raise AnalyticsApiError(
-            f'GET {path}: the body is not a {{"data": [...]}} envelope'
-        ) from None
-    if not isinstance(records, list):
-        raise AnalyticsApiError(f"GET {path}: `data` is not a list")
-    return records
 
 
 def fetch_newest_response(
@@ -45,7 +31,7 @@ def fetch_newest_response(
         )
     except requests.RequestException as error:
         raise AnalyticsApiError(f"GET {path}: {type(error).__name__} reaching {base_url}") from None
-    records = _records(response, path)
+    records = data_list(response, f"GET {path}")
     if not records:
         return None
     newest = records[0]
