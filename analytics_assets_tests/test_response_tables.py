@@ -555,7 +555,11 @@ def test_nested_rows_left_by_a_run_that_died_before_deleting_them_count_nowhere(
     with SampleApiServer(dataset=dataset, api_key=TEST_API_KEY) as server:
         resources = {
             "dlt": DagsterDltResource(),
-            "analytics_api": AnalyticsApiResource(base_url=server.base_url, api_key=TEST_API_KEY),
+            # Without the change feed, whose own cleanup after merging edits would hide the
+            # rows this test needs left behind.
+            "analytics_api": AnalyticsApiResource(
+                base_url=server.base_url, api_key=TEST_API_KEY, change_feed="off"
+            ),
             "warehouse": WarehouseResource(duckdb_path=str(path), pipelines_dir=str(tmp_path)),
         }
         run = [analytics_api_assets, analytics_marts]

@@ -91,8 +91,9 @@ def build_ingestion_assets(
                 deletions = reconcile_deletions(run, client, outcome)
                 # Last: a load of the edited responses before the tombstones' would leave dlt's
                 # working schema unable to merge them ("No `root_key` column", on PostgreSQL).
-                if apply_feed(run, client, feed):
-                    delete_replaced_nested_rows(run.pipeline)
+                apply_feed(run, client, feed)
+                if feed is not None and feed.applied:
+                    delete_replaced_nested_rows(run.pipeline)  # of the responses it replaced
         except EXPECTED_ERRORS as error:
             # Raised here, at the top, so the failure's own stack is Dagster's frames and this
             # one; the cause, with what to do, is what the terminal and the UI show last.
