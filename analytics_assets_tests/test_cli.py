@@ -15,18 +15,23 @@ from analytics_assets_tests.live import free_port, graphql, scrubbed_env, wait_f
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
+def _cli_env(sample_api: SampleApiServer, root: Path) -> dict[str, str]:
+    """A user's environment for the CLI: the sample API, a DuckDB file and a Dagster home."""
+    (root / "dagster_home").mkdir()
+    return scrubbed_env(
+        ANALYTICS_API_BASE_URL=sample_api.base_url,
+        ANALYTICS_API_KEY=TEST_API_KEY,
+        ANALYTICS_DUCKDB_PATH=str(root / "warehouse.duckdb"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        HOME=str(root),
+    )
+
+
 def test_dagster_cli_materializes_every_row_exactly_once_twice(
     sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
 ) -> None:
     duckdb_path = tmp_path / "warehouse.duckdb"
-    env = scrubbed_env(
-        ANALYTICS_API_BASE_URL=sample_api.base_url,
-        ANALYTICS_API_KEY=TEST_API_KEY,
-        ANALYTICS_DUCKDB_PATH=str(duckdb_path),
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-        HOME=str(tmp_path),
-    )
-    (tmp_path / "dagster_home").mkdir()
+    env = _cli_env(sample_api, tmp_path)
     command = [
         sys.executable, "-m", "dagster", "asset", "materialize",
         "-m", "analytics_assets.definitions", "--select", "*",
@@ -146,14 +151,7 @@ def test_the_readmes_dg_launch_materializes_everything_without_a_warning(
     sample_api: SampleApiServer, sample_dataset: SampleDataset, tmp_path: Path
 ) -> None:
     duckdb_path = tmp_path / "warehouse.duckdb"
-    (tmp_path / "dagster_home").mkdir()
-    env = scrubbed_env(
-        ANALYTICS_API_BASE_URL=sample_api.base_url,
-        ANALYTICS_API_KEY=TEST_API_KEY,
-        ANALYTICS_DUCKDB_PATH=str(duckdb_path),
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-        HOME=str(tmp_path),
-    )
+    env = _cli_env(sample_api, tmp_path)
     completed = subprocess.run(
         _readme_dg_launch(), cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
     )
